@@ -1,0 +1,6 @@
+/**
+ * @rtnlkit/compare — rtnlkit strategy comparison: scenarios, workloads, metrics, reports and the rtnlkit CLI.
+ *
+ * The pieces land issue by issue; see this package's README for what is here today.
+ */
+export {};
