@@ -50,7 +50,7 @@ export function packageOf(specifier: string): string {
 export function dependencyViolations(packages: readonly WorkspacePackage[]): string[] {
   const problems: string[] = [];
   for (const pkg of packages) {
-    const name = String(pkg.manifest['name']);
+    const name = String(pkg.manifest.name);
     const allowed = allowedDependencies(name);
     const declared = workspaceDependencies(pkg.manifest);
     for (const dep of declared) {
@@ -79,13 +79,13 @@ export function manifestViolations(dir: string, manifest: Record<string, unknown
   const expect = (ok: boolean, message: string) => {
     if (!ok) problems.push(`${dir}: ${message}`);
   };
-  expect(manifest['name'] === `${SCOPE}${folder}`, `name must be ${SCOPE}${folder}`);
-  expect(manifest['type'] === 'module', 'type must be "module"');
-  expect(manifest['sideEffects'] === false, 'sideEffects must be false');
-  expect(JSON.stringify(manifest['files']) === '["dist"]', 'files must be ["dist"]');
-  const engines = manifest['engines'] as { node?: unknown } | undefined;
+  expect(manifest.name === `${SCOPE}${folder}`, `name must be ${SCOPE}${folder}`);
+  expect(manifest.type === 'module', 'type must be "module"');
+  expect(manifest.sideEffects === false, 'sideEffects must be false');
+  expect(JSON.stringify(manifest.files) === '["dist"]', 'files must be ["dist"]');
+  const engines = manifest.engines as { node?: unknown } | undefined;
   expect(engines?.node === '>=20', 'engines.node must be ">=20"');
-  const exports = manifest['exports'] as Record<string, ExportTarget> | undefined;
+  const exports = manifest.exports as Record<string, ExportTarget> | undefined;
   expect(exports !== undefined && typeof exports === 'object', 'exports must be an object');
   if (exports && typeof exports === 'object') {
     expect(exports['./package.json'] === './package.json', 'exports must expose "./package.json"');
@@ -104,8 +104,8 @@ export function manifestViolations(dir: string, manifest: Record<string, unknown
       }
     }
   }
-  const scripts = manifest['scripts'] as Record<string, string> | undefined;
-  expect(typeof scripts?.['build'] === 'string', 'needs a "build" script');
+  const scripts = manifest.scripts as Record<string, string> | undefined;
+  expect(typeof scripts?.build === 'string', 'needs a "build" script');
   expect(typeof scripts?.['check:package'] === 'string', 'needs a "check:package" script (publint + attw)');
   return problems;
 }

@@ -22,7 +22,7 @@ const pkg = (name: string, deps: string[] = [], imports: string[] = []): Workspa
 
 describe('the workspace', () => {
   it('has the six packages DESIGN.md names', () => {
-    expect(published.map((p) => p.manifest['name']).sort()).toEqual([
+    expect(published.map((p) => p.manifest.name).sort()).toEqual([
       '@rtnlkit/compare',
       '@rtnlkit/core',
       '@rtnlkit/strategy-elided',
@@ -47,8 +47,8 @@ describe('the workspace', () => {
     expect(config.fixed).toEqual([['@rtnlkit/*']]);
     expect(config.ignore).toEqual(['@rtnlkit-example/*']);
     for (const example of workspace.filter((p) => p.dir.startsWith('examples/'))) {
-      expect(String(example.manifest['name'])).toMatch(/^@rtnlkit-example\//);
-      expect(example.manifest['private']).toBe(true);
+      expect(String(example.manifest.name)).toMatch(/^@rtnlkit-example\//);
+      expect(example.manifest.private).toBe(true);
     }
   });
 
