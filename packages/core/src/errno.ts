@@ -38,6 +38,7 @@ export const Errno = Object.freeze({
   ETIME: 62,
   EPROTO: 71,
   EMSGSIZE: 90,
+  ENOPROTOOPT: 92,
   EPROTONOSUPPORT: 93,
   EOPNOTSUPP: 95,
   EAFNOSUPPORT: 97,
@@ -74,8 +75,13 @@ export class ErrnoError extends Error {
   readonly errno: number;
   // `declare` keeps the property absent (not `undefined`) when no extack is given.
   declare readonly extack?: string;
+  /**
+   * Where the offending attribute starts, counted from the start of the netlink message header
+   * (`NLMSGERR_ATTR_OFFS`); set by attribute validation and by handlers that name an attribute.
+   */
+  declare readonly offset?: number;
 
-  constructor(errno: number, extack?: string) {
+  constructor(errno: number, extack?: string, details: { offset?: number } = {}) {
     if (!Number.isInteger(errno) || errno <= 0) {
       throw new RangeError(`ErrnoError needs a positive integer errno, got ${errno}`);
     }
@@ -83,5 +89,6 @@ export class ErrnoError extends Error {
     super(extack === undefined ? label : `${label}: ${extack}`);
     this.errno = errno;
     if (extack !== undefined) this.extack = extack;
+    if (details.offset !== undefined) this.offset = details.offset;
   }
 }

@@ -2,7 +2,8 @@
  * @rtnlkit/core — the concurrency kit that strategies and subsystems are built from: tasks,
  * locks (mutex, rw semaphore), lockdep, lock statistics, RCU, sequence counters and locks,
  * refcounts with named holders, notifier chains, clocks (real and virtual) and the cost model.
- * The wire codec, the dispatcher and the strategy interface follow (see the README).
+ * On top: the netlink wire codec, the rtnetlink dispatcher and sockets, and the strategy
+ * interface that decides what every request locks.
  */
 
 export { Errno, ErrnoError, type ErrnoName, errnoName } from './errno';
@@ -30,6 +31,23 @@ export { LockGuard, type LockInstanceOptions, Mutex } from './locking/mutex';
 export { RwSemaphore } from './locking/rwsem';
 export type { AcquireOptions } from './locking/wait-queue';
 export { Histogram, type HistogramSummary } from './metrics/histogram';
+export { compareNets, Net } from './net/net';
+export { type AckOptions, buildAck, buildDone } from './rtnetlink/ack';
+export { DumpRun } from './rtnetlink/dump';
+export { type HandlerEntry, type HandlerSpec, HandlerTable } from './rtnetlink/handlers';
+export { HandlerOwner } from './rtnetlink/owner';
+export type { DoIt, DoitRequest, DumpCallback, DumpIt, Extack } from './rtnetlink/request';
+export { type NotifyOptions, RTNL_CLASS, Rtnetlink, type RtnetlinkOptions } from './rtnetlink/rtnetlink';
+export { NetlinkSocket, type RecvOptions, type SocketOptions, type SocketStats } from './rtnetlink/socket';
+export type { Subsystem } from './rtnetlink/subsystem';
+export type {
+  LockClassDecl,
+  LockClassName,
+  LockStrategy,
+  StrategyCall,
+  StrategyHost,
+  SubsystemLock,
+} from './strategy/strategy';
 export {
   NOTIFY_BAD,
   NOTIFY_DONE,
@@ -78,3 +96,25 @@ export {
   VirtualClock,
   type VirtualClockOptions,
 } from './time/virtual-clock';
+export {
+  type AttrSet,
+  type AttrSpec,
+  defineAttrSet,
+  type NlaType,
+  overridePolicy,
+  type StructMember,
+  type StructSpec,
+} from './wire/attr-types';
+export { type Nlattr, nla, walkAttrs } from './wire/attrs';
+export { ipv4Bytes, NlMsgBuilder } from './wire/builder';
+export * from './wire/constants';
+export * from './wire/headers';
+export { messagesOf, type NlMsg, type NlMsgHeader, readHeader, writeHeader } from './wire/nlmsg';
+export {
+  MAX_POLICY_RECURSION_DEPTH,
+  NL_VALIDATE,
+  nlaParse,
+  nlaParseNested,
+  nlmsgParse,
+  ParsedAttrs,
+} from './wire/parse';

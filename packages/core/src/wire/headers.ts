@@ -1,0 +1,116 @@
+/**
+ * The fixed family headers that follow `nlmsghdr` in rtnetlink messages (rtgenmsg, ifinfomsg,
+ * ifaddrmsg, rtmsg). Their layouts are checked against the specs' struct definitions in
+ * headers.test.ts, so no offset here is trusted by hand alone.
+ */
+import { viewOf } from './nlmsg';
+
+export const RTGENMSG_LEN = 1;
+export const IFINFOMSG_LEN = 16;
+export const IFADDRMSG_LEN = 8;
+export const RTMSG_LEN = 12;
+
+export interface IfInfoMsg {
+  family: number;
+  /** ARPHRD_* */
+  type: number;
+  index: number;
+  /** IFF_* */
+  flags: number;
+  /** Which flags to change; 0 means all ("bugwards compatibility"). */
+  change: number;
+}
+
+export interface IfAddrMsg {
+  family: number;
+  prefixlen: number;
+  flags: number;
+  scope: number;
+  index: number;
+}
+
+export interface RtMsg {
+  family: number;
+  dstLen: number;
+  srcLen: number;
+  tos: number;
+  table: number;
+  protocol: number;
+  scope: number;
+  type: number;
+  flags: number;
+}
+
+export function decodeIfInfoMsg(buf: Uint8Array, offset: number): IfInfoMsg {
+  const v = viewOf(buf);
+  return {
+    family: v.getUint8(offset),
+    type: v.getUint16(offset + 2, true),
+    index: v.getInt32(offset + 4, true),
+    flags: v.getUint32(offset + 8, true),
+    change: v.getUint32(offset + 12, true),
+  };
+}
+
+export function encodeIfInfoMsg(m: IfInfoMsg): Uint8Array {
+  const out = new Uint8Array(IFINFOMSG_LEN);
+  const v = new DataView(out.buffer);
+  v.setUint8(0, m.family);
+  v.setUint16(2, m.type, true);
+  v.setInt32(4, m.index, true);
+  v.setUint32(8, m.flags >>> 0, true);
+  v.setUint32(12, m.change >>> 0, true);
+  return out;
+}
+
+export function decodeIfAddrMsg(buf: Uint8Array, offset: number): IfAddrMsg {
+  const v = viewOf(buf);
+  return {
+    family: v.getUint8(offset),
+    prefixlen: v.getUint8(offset + 1),
+    flags: v.getUint8(offset + 2),
+    scope: v.getUint8(offset + 3),
+    index: v.getUint32(offset + 4, true),
+  };
+}
+
+export function encodeIfAddrMsg(m: IfAddrMsg): Uint8Array {
+  const out = new Uint8Array(IFADDRMSG_LEN);
+  const v = new DataView(out.buffer);
+  v.setUint8(0, m.family);
+  v.setUint8(1, m.prefixlen);
+  v.setUint8(2, m.flags);
+  v.setUint8(3, m.scope);
+  v.setUint32(4, m.index >>> 0, true);
+  return out;
+}
+
+export function decodeRtMsg(buf: Uint8Array, offset: number): RtMsg {
+  const v = viewOf(buf);
+  return {
+    family: v.getUint8(offset),
+    dstLen: v.getUint8(offset + 1),
+    srcLen: v.getUint8(offset + 2),
+    tos: v.getUint8(offset + 3),
+    table: v.getUint8(offset + 4),
+    protocol: v.getUint8(offset + 5),
+    scope: v.getUint8(offset + 6),
+    type: v.getUint8(offset + 7),
+    flags: v.getUint32(offset + 8, true),
+  };
+}
+
+export function encodeRtMsg(m: RtMsg): Uint8Array {
+  const out = new Uint8Array(RTMSG_LEN);
+  const v = new DataView(out.buffer);
+  v.setUint8(0, m.family);
+  v.setUint8(1, m.dstLen);
+  v.setUint8(2, m.srcLen);
+  v.setUint8(3, m.tos);
+  v.setUint8(4, m.table);
+  v.setUint8(5, m.protocol);
+  v.setUint8(6, m.scope);
+  v.setUint8(7, m.type);
+  v.setUint32(8, m.flags >>> 0, true);
+  return out;
+}
