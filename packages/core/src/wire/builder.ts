@@ -109,9 +109,12 @@ export class NlMsgBuilder {
     return this.attr(type, typeof address === 'string' ? ipv4Bytes(address) : address);
   }
 
-  /** nla_nest_start(): later attributes go inside until {@link endNest}. */
-  beginNest(type: number): this {
-    const at = this.attrHeader(type | NLA_F_NESTED, 0);
+  /**
+   * nla_nest_start(): later attributes go inside until {@link endNest}. `flagged: false` is
+   * nla_nest_start_noflag(), which older kernel code still uses (no NLA_F_NESTED on the wire).
+   */
+  beginNest(type: number, flagged = true): this {
+    const at = this.attrHeader(flagged ? type | NLA_F_NESTED : type, 0);
     this.nests.push(at);
     return this;
   }
