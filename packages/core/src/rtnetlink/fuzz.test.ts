@@ -61,7 +61,7 @@ function setup() {
       doit(req) {
         const attrs = req.parse(RTMSG_LEN, routeAttrs, NL_VALIDATE.LIBERAL);
         const dst = attrs.get('dst');
-        if (!dst || dst.data.length !== 4) throw new ErrnoError(Errno.EINVAL, 'Invalid prefix');
+        if (dst?.data.length !== 4) throw new ErrnoError(Errno.EINVAL, 'Invalid prefix');
         const key = dst.data.join('.');
         if (state.routes.has(key)) throw new ErrnoError(Errno.EEXIST);
         state.routes.set(key, offsetOf(req.message));
