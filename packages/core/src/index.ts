@@ -108,7 +108,15 @@ export {
 export { type Nlattr, nla, walkAttrs } from './wire/attrs';
 export { ipv4Bytes, NlMsgBuilder } from './wire/builder';
 export * from './wire/constants';
+export { RTM } from './wire/generated';
+export * as rtAddr from './wire/generated/rt-addr';
+export { addrAttrs, IFA, IFA_F } from './wire/generated/rt-addr';
+export * as rtLink from './wire/generated/rt-link';
+export { IFF, IFLA, IFLA_INFO, linkAttrs } from './wire/generated/rt-link';
+export * as rtRoute from './wire/generated/rt-route';
+export { metricsAttrs, RTA, RTN, routeAttrs } from './wire/generated/rt-route';
 export * from './wire/headers';
+export { type AttrNode, decodeMessage, encodeMessage, messageLayout, type RtnlMessage } from './wire/message';
 export { messagesOf, type NlMsg, type NlMsgHeader, readHeader, writeHeader } from './wire/nlmsg';
 export {
   MAX_POLICY_RECURSION_DEPTH,
