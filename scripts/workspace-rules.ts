@@ -113,9 +113,12 @@ export function manifestViolations(dir: string, manifest: Record<string, unknown
 const IMPORT =
   /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|^\s*import\s+)['"](@rtnlkit(?:-example)?\/[^'"]+)['"]/gm;
 
-/** The `@rtnlkit/*` specifiers a source text imports. */
+/** Block comments and whole-line `//` comments: examples in doc comments are not imports. */
+const COMMENTS = /\/\*[\s\S]*?\*\/|^\s*\/\/.*$/gm;
+
+/** The `@rtnlkit/*` specifiers a source text imports (comments ignored). */
 export function importedSpecifiers(source: string): string[] {
-  return [...source.matchAll(IMPORT)].map((match) => match[1] as string);
+  return [...source.replace(COMMENTS, '').matchAll(IMPORT)].map((match) => match[1] as string);
 }
 
 function sourceFiles(dir: string): string[] {

@@ -123,6 +123,8 @@ describe('importedSpecifiers', () => {
       "const d = require('@rtnlkit/compare');",
       "export * from '@rtnlkit/strategy-elided';",
       "const text = 'not an import of @rtnlkit/core';",
+      "/** Example: import { Rtnetlink } from '@rtnlkit/core/testing'; */",
+      "// import { x } from '@rtnlkit/compare';",
     ].join('\n');
     expect(importedSpecifiers(source)).toEqual([
       '@rtnlkit/core',
