@@ -6,6 +6,15 @@
  * interface that decides what every request locks.
  */
 
+export {
+  createRtNetlinkSocket,
+  NetlinkNpmErrnoException,
+  type NetlinkNpmMessageInfo,
+  type NetlinkNpmModule,
+  type NetlinkNpmSendOptions,
+  NetlinkNpmSocket,
+  type NetlinkNpmSocketOptions,
+} from './adapters/netlink-npm';
 export { Errno, ErrnoError, type ErrnoName, errnoName } from './errno';
 export { LockError, LockTimeoutError } from './locking/errors';
 export {

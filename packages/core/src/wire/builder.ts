@@ -4,7 +4,6 @@
  * nlmsg_put()/nla_nest_start()/nla_nest_end()/nlmsg_end().
  */
 import { NLA_F_NESTED, NLA_HDRLEN, NLMSG_HDRLEN, nlaAlign } from './constants';
-import { writeHeader } from './nlmsg';
 
 const encoder = new TextEncoder();
 
@@ -136,7 +135,12 @@ export class NlMsgBuilder {
   /** nlmsg_end(): the finished message, `length` bytes. */
   finish(): Uint8Array {
     if (this.nests.length > 0) throw new Error('finish() with an open nest');
-    writeHeader(this.buf, 0, { len: this.len, type: this.type, flags: this.flags, seq: this.seq, pid: this.pid });
+    const v = this.view;
+    v.setUint32(0, this.len, true);
+    v.setUint16(4, this.type, true);
+    v.setUint16(6, this.flags, true);
+    v.setUint32(8, this.seq >>> 0, true);
+    v.setUint32(12, this.pid >>> 0, true);
     return this.buf.subarray(0, this.len);
   }
 

@@ -54,12 +54,11 @@ export function decodeIfInfoMsg(buf: Uint8Array, offset: number): IfInfoMsg {
 
 export function encodeIfInfoMsg(m: IfInfoMsg): Uint8Array {
   const out = new Uint8Array(IFINFOMSG_LEN);
-  const v = new DataView(out.buffer);
-  v.setUint8(0, m.family);
-  v.setUint16(2, m.type, true);
-  v.setInt32(4, m.index, true);
-  v.setUint32(8, m.flags >>> 0, true);
-  v.setUint32(12, m.change >>> 0, true);
+  out[0] = m.family;
+  putU16(out, 2, m.type);
+  putU32(out, 4, m.index);
+  putU32(out, 8, m.flags);
+  putU32(out, 12, m.change);
   return out;
 }
 
@@ -76,12 +75,11 @@ export function decodeIfAddrMsg(buf: Uint8Array, offset: number): IfAddrMsg {
 
 export function encodeIfAddrMsg(m: IfAddrMsg): Uint8Array {
   const out = new Uint8Array(IFADDRMSG_LEN);
-  const v = new DataView(out.buffer);
-  v.setUint8(0, m.family);
-  v.setUint8(1, m.prefixlen);
-  v.setUint8(2, m.flags);
-  v.setUint8(3, m.scope);
-  v.setUint32(4, m.index >>> 0, true);
+  out[0] = m.family;
+  out[1] = m.prefixlen;
+  out[2] = m.flags;
+  out[3] = m.scope;
+  putU32(out, 4, m.index);
   return out;
 }
 
@@ -102,15 +100,28 @@ export function decodeRtMsg(buf: Uint8Array, offset: number): RtMsg {
 
 export function encodeRtMsg(m: RtMsg): Uint8Array {
   const out = new Uint8Array(RTMSG_LEN);
-  const v = new DataView(out.buffer);
-  v.setUint8(0, m.family);
-  v.setUint8(1, m.dstLen);
-  v.setUint8(2, m.srcLen);
-  v.setUint8(3, m.tos);
-  v.setUint8(4, m.table);
-  v.setUint8(5, m.protocol);
-  v.setUint8(6, m.scope);
-  v.setUint8(7, m.type);
-  v.setUint32(8, m.flags >>> 0, true);
+  out[0] = m.family;
+  out[1] = m.dstLen;
+  out[2] = m.srcLen;
+  out[3] = m.tos;
+  out[4] = m.table;
+  out[5] = m.protocol;
+  out[6] = m.scope;
+  out[7] = m.type;
+  putU32(out, 8, m.flags);
   return out;
+}
+
+// Byte writes rather than a DataView: touching `.buffer` moves a small typed array off the V8
+// heap, which costs more than the whole encoding.
+function putU16(out: Uint8Array, at: number, value: number): void {
+  out[at] = value & 0xff;
+  out[at + 1] = (value >>> 8) & 0xff;
+}
+
+function putU32(out: Uint8Array, at: number, value: number): void {
+  out[at] = value & 0xff;
+  out[at + 1] = (value >>> 8) & 0xff;
+  out[at + 2] = (value >>> 16) & 0xff;
+  out[at + 3] = (value >>> 24) & 0xff;
 }

@@ -56,17 +56,7 @@ export function* messagesOf(datagram: Uint8Array): Generator<NlMsg> {
   }
 }
 
-const views = new WeakMap<ArrayBufferLike, DataView>();
-
-/** A DataView positioned at the start of `buf` (cached per underlying buffer). */
+/** A DataView over exactly `buf` (cheap: no copy, and small typed arrays stay on the V8 heap). */
 export function viewOf(buf: Uint8Array): DataView {
-  if (buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength) {
-    let view = views.get(buf.buffer);
-    if (!view) {
-      view = new DataView(buf.buffer);
-      views.set(buf.buffer, view);
-    }
-    return view;
-  }
   return new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
 }
