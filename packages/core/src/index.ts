@@ -57,6 +57,7 @@ export type {
   StrategyHost,
   SubsystemLock,
 } from './strategy/strategy';
+export { aliasLock, mutexLock } from './strategy/subsystem-locks';
 export {
   NOTIFY_BAD,
   NOTIFY_DONE,

@@ -1,53 +1,21 @@
 /**
  * The smallest useful strategy: the kernel's own dispatcher rule. One RTNL mutex around every
- * doit and dump pass, except handlers flagged DOIT_UNLOCKED / DUMP_UNLOCKED; every subsystem lock
- * class is RTNL itself (taking it while holding RTNL costs nothing). Core's tests run on it; the
- * real strategies live in the strategy packages.
+ * doit and dump pass, except handlers flagged DOIT_UNLOCKED / DUMP_UNLOCKED (DOIT_PERNET handlers,
+ * which take `rtnl_net_lock()` themselves in the kernel, get RTNL here); every subsystem lock class
+ * is RTNL itself. Core's tests run on it; the real strategies live in the strategy packages.
  */
 import { LockError } from '../locking/errors';
 import { Mutex } from '../locking/mutex';
-import type { AcquireOptions } from '../locking/wait-queue';
-import type { LockStrategy, StrategyCall, StrategyHost, SubsystemLock } from '../strategy/strategy';
-import type { Task } from '../task/task';
-import { RTNL_FLAG } from '../wire/constants';
+import type { LockStrategy, StrategyCall, StrategyHost } from '../strategy/strategy';
+import { aliasLock } from '../strategy/subsystem-locks';
+import { RTNL_FLAG, RTNL_FLAG_PERNET_MARK } from '../wire/constants';
 
 export function rtnlMutexStrategy(): LockStrategy & { readonly rtnl: Mutex } {
   let rtnl: Mutex | undefined;
-  /** Nesting depth of aliased lock() calls per task that already held RTNL. */
-  const aliasDepth = new WeakMap<Task, number>();
+  const aliases = new Map<string, ReturnType<typeof aliasLock>>();
   const mutex = () => {
     if (!rtnl) throw new LockError('strategy used before attach()');
     return rtnl;
-  };
-  const alias = (name: string): SubsystemLock => {
-    const self: SubsystemLock = {
-      name,
-      async lock(task: Task, options?: AcquireOptions) {
-        const m = mutex();
-        if (m.ownerTask === task) {
-          aliasDepth.set(task, (aliasDepth.get(task) ?? 0) + 1);
-          return;
-        }
-        await m.lock(task, options);
-      },
-      unlock(task: Task) {
-        const depth = aliasDepth.get(task) ?? 0;
-        if (depth > 0) aliasDepth.set(task, depth - 1);
-        else mutex().unlock(task);
-      },
-      async run<T>(task: Task, body: () => T | Promise<T>, options?: AcquireOptions): Promise<T> {
-        await self.lock(task, options);
-        try {
-          return await body();
-        } finally {
-          self.unlock(task);
-        }
-      },
-      assertHeld(task: Task) {
-        mutex().assertHeld(task);
-      },
-    };
-    return self;
   };
   return {
     name: 'rtnl-mutex',
@@ -58,12 +26,21 @@ export function rtnlMutexStrategy(): LockStrategy & { readonly rtnl: Mutex } {
       rtnl = new Mutex(host.env.lockClass('rtnl', { rank: 0 }));
     },
     async run<T>(call: StrategyCall, body: () => Promise<T>): Promise<T> {
-      const unlocked = call.kind === 'doit' ? RTNL_FLAG.DOIT_UNLOCKED : RTNL_FLAG.DUMP_UNLOCKED;
-      if (call.handler.flags & unlocked) return body();
+      const flags = call.handler.flags;
+      const unlocked =
+        call.kind === 'doit'
+          ? flags & RTNL_FLAG.DOIT_UNLOCKED && !(flags & RTNL_FLAG_PERNET_MARK)
+          : flags & RTNL_FLAG.DUMP_UNLOCKED;
+      if (unlocked) return body();
       return mutex().runExclusive(call.task, body, { at: call.handler.name });
     },
     lock(cls: string) {
-      return alias(cls);
+      let lock = aliases.get(cls);
+      if (!lock) {
+        lock = aliasLock(cls, mutex());
+        aliases.set(cls, lock);
+      }
+      return lock;
     },
   };
 }

@@ -86,15 +86,24 @@ export function rtnlMsgtypeKind(type: number): RtnlKind {
   return ((type - RTM_BASE) & 3) as RtnlKind;
 }
 
-/** `enum rtnl_link_flags`: handler flags. DOIT_PERNET(_WIP) are DOIT_UNLOCKED to the dispatcher. */
+/**
+ * `enum rtnl_link_flags`: handler flags. In the kernel DOIT_PERNET and DOIT_PERNET_WIP are
+ * DOIT_UNLOCKED itself, and the handler then calls `rtnl_net_lock(net)`. rtnlkit's handlers never
+ * take the big lock themselves, so here the two carry DOIT_UNLOCKED (the dispatcher sees exactly
+ * the kernel's flag) plus a model-only marker bit above the kernel's that tells strategies to take
+ * the namespace's RTNL for them.
+ */
 export const RTNL_FLAG = {
   DOIT_UNLOCKED: 1 << 0,
-  DOIT_PERNET: 1 << 0,
-  DOIT_PERNET_WIP: 1 << 0,
+  DOIT_PERNET: (1 << 0) | (1 << 16),
+  DOIT_PERNET_WIP: (1 << 0) | (1 << 17),
   BULK_DEL_SUPPORTED: 1 << 1,
   DUMP_UNLOCKED: 1 << 2,
   DUMP_SPLIT_NLM_DONE: 1 << 3,
 } as const;
+
+/** The model-only markers of DOIT_PERNET and DOIT_PERNET_WIP (see {@link RTNL_FLAG}). */
+export const RTNL_FLAG_PERNET_MARK = (1 << 16) | (1 << 17);
 
 /**
  * Multicast groups (`enum rtnetlink_groups`). The specs name LINK and the address groups;
