@@ -30,7 +30,9 @@ export type LockdepReportKind =
   | 'bad-unlock'
   | 'held-at-exit'
   | 'rcu-sleep'
-  | 'not-held';
+  | 'not-held'
+  /** A ranked strategy refused (or reported) a lock taken against the declared rank order. */
+  | 'rank-order';
 
 /** One step of a dependency chain: `task` acquired `to` while holding `from`. */
 export interface DependencyStep {
