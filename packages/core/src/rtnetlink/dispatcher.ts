@@ -3,16 +3,13 @@
  * `rtnetlink_rcv_msg` checks each one, finds its handler and runs it through the strategy.
  */
 import { Errno } from '../errno';
-import type { Net } from '../net/net';
 import type { Task } from '../task/task';
-import type { AttrSet } from '../wire/attr-types';
 import { NLM_F, NLMSG, NLMSG_HDRLEN, PF, RTM_MAX, RTNL_FLAG, RTNL_KIND, rtnlMsgtypeKind } from '../wire/constants';
 import { messagesOf, type NlMsg } from '../wire/nlmsg';
-import { nlmsgParse } from '../wire/parse';
 import { buildAck } from './ack';
 import { DumpRun } from './dump';
 import type { HandlerEntry } from './handlers';
-import { answerBuilder, type DoitRequest, type Extack } from './request';
+import { answerBuilder, type DoitRequest, type Extack, RequestContext } from './request';
 import type { Rtnetlink } from './rtnetlink';
 import type { NetlinkSocket } from './socket';
 
@@ -81,7 +78,7 @@ async function rtnetlinkRcvMsg(
       extack.msg = 'Bulk delete is not supported';
       return -Errno.EOPNOTSUPP;
     }
-    const request = new Request(rtnl, socket, msg, task, extack);
+    const request = new Request(rtnl, socket, msg.header, msg.bytes, task, extack);
     const unlocked = (entry.flags & RTNL_FLAG.DOIT_UNLOCKED) !== 0;
     return await rtnl.strategy.run({ handler: entry, kind: 'doit', net: socket.net, task }, async () => {
       // Under the lock the handler is looked up again: it may have been replaced or removed.
@@ -111,39 +108,7 @@ function lookup(rtnl: Rtnetlink, family: number, type: number, want: 'doit' | 'd
   return fallback?.[want] ? fallback : undefined;
 }
 
-class Request implements DoitRequest {
-  readonly header;
-  readonly message;
-
-  constructor(
-    readonly rtnl: Rtnetlink,
-    readonly socket: NetlinkSocket,
-    msg: NlMsg,
-    readonly task: Task,
-    readonly extack: Extack,
-  ) {
-    this.header = msg.header;
-    this.message = msg.bytes;
-  }
-
-  get net(): Net {
-    return this.socket.net;
-  }
-
-  get strict(): boolean {
-    return this.socket.strictChk;
-  }
-
-  parse(hdrlen: number, set: AttrSet, validate: number) {
-    const parsed = nlmsgParse(this.message, hdrlen, set, validate);
-    if (parsed.warning) this.extack.msg = parsed.warning;
-    return parsed;
-  }
-
-  lock(cls: string, net?: Net) {
-    return this.rtnl.strategy.lock(cls, net ?? this.net);
-  }
-
+class Request extends RequestContext implements DoitRequest {
   builder(type: number, flags = 0) {
     return answerBuilder(this.header, this.socket.portId, type, flags);
   }

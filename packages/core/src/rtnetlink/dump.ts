@@ -5,16 +5,13 @@
  * flagged DUMP_SPLIT_NLM_DONE.
  */
 import { Errno, ErrnoError } from '../errno';
-import type { Net } from '../net/net';
 import type { Task } from '../task/task';
-import type { AttrSet } from '../wire/attr-types';
 import { NlMsgBuilder } from '../wire/builder';
 import { NLM_F, NLMSG_GOODSIZE, nlmsgAlign, RTNL_FLAG } from '../wire/constants';
 import type { NlMsgHeader } from '../wire/nlmsg';
-import { nlmsgParse } from '../wire/parse';
 import { buildDone } from './ack';
 import type { HandlerEntry } from './handlers';
-import type { DumpCallback, Extack } from './request';
+import { type DumpCallback, RequestContext } from './request';
 import type { Rtnetlink } from './rtnetlink';
 import type { NetlinkSocket } from './socket';
 
@@ -53,13 +50,11 @@ class PassBuffer {
   }
 }
 
-export class DumpRun implements DumpCallback {
+export class DumpRun extends RequestContext implements DumpCallback {
   readonly cursor: Record<string, number> = {};
   seq = 0;
   answerFlags = 0;
   sent = 0;
-  readonly extack: Extack = { msg: undefined, offset: undefined };
-  task: Task;
   /** `cb->prev_seq`. */
   private prevSeq = 0;
   private doneErrno = RUNNING;
@@ -69,37 +64,19 @@ export class DumpRun implements DumpCallback {
   private finished = false;
 
   constructor(
-    readonly rtnl: Rtnetlink,
-    readonly socket: NetlinkSocket,
+    rtnl: Rtnetlink,
+    socket: NetlinkSocket,
     readonly entry: HandlerEntry,
-    readonly header: NlMsgHeader,
-    readonly message: Uint8Array,
+    header: NlMsgHeader,
+    message: Uint8Array,
     task: Task,
     private readonly minDumpAlloc = 0,
   ) {
-    this.task = task;
-  }
-
-  get net(): Net {
-    return this.socket.net;
-  }
-
-  get strict(): boolean {
-    return this.socket.strictChk;
+    super(rtnl, socket, header, message, task);
   }
 
   get done(): boolean {
     return this.finished;
-  }
-
-  parse(hdrlen: number, set: AttrSet, validate: number) {
-    const parsed = nlmsgParse(this.message, hdrlen, set, validate);
-    if (parsed.warning) this.extack.msg = parsed.warning;
-    return parsed;
-  }
-
-  lock(cls: string, net?: Net) {
-    return this.rtnl.strategy.lock(cls, net ?? this.net);
   }
 
   builder(type: number): NlMsgBuilder {

@@ -8,7 +8,7 @@ import type { Task } from '../task/task';
 import type { AttrSet } from '../wire/attr-types';
 import { NlMsgBuilder } from '../wire/builder';
 import type { NlMsgHeader } from '../wire/nlmsg';
-import type { ParsedAttrs } from '../wire/parse';
+import { nlmsgParse, type ParsedAttrs } from '../wire/parse';
 import type { Rtnetlink } from './rtnetlink';
 import type { NetlinkSocket } from './socket';
 
@@ -91,4 +91,35 @@ export function answerBuilder(
   capacity?: number,
 ): NlMsgBuilder {
   return new NlMsgBuilder(type, flags, header.seq, portId, capacity);
+}
+
+/** What doit requests and dump callbacks share: the request, its socket, parsing and locking. */
+export abstract class RequestContext {
+  constructor(
+    readonly rtnl: Rtnetlink,
+    readonly socket: NetlinkSocket,
+    readonly header: NlMsgHeader,
+    /** The whole request message, header included. */
+    readonly message: Uint8Array,
+    public task: Task,
+    readonly extack: Extack = { msg: undefined, offset: undefined },
+  ) {}
+
+  get net(): Net {
+    return this.socket.net;
+  }
+
+  get strict(): boolean {
+    return this.socket.strictChk;
+  }
+
+  parse(hdrlen: number, set: AttrSet, validate: number): ParsedAttrs {
+    const parsed = nlmsgParse(this.message, hdrlen, set, validate);
+    if (parsed.warning) this.extack.msg = parsed.warning;
+    return parsed;
+  }
+
+  lock(cls: LockClassName, net?: Net): SubsystemLock {
+    return this.rtnl.strategy.lock(cls, net ?? this.net);
+  }
 }
