@@ -1,6 +1,20 @@
 /**
- * @rtnlkit/strategy-elided — rtnlkit locking strategy: RTNL unless a handler is flagged DOIT_UNLOCKED / DUMP_UNLOCKED (Linux 4.14 and after).
+ * @rtnlkit/strategy-elided — rtnlkit locking strategy: RTNL unless a handler is flagged
+ * DOIT_UNLOCKED / DUMP_UNLOCKED (Linux 4.14 to 6.18), with the per-namespace RTNL of Linux 6.13+
+ * (CONFIG_DEBUG_NET_SMALL_RTNL) as an option.
  *
- * The pieces land issue by issue; see this package's README for what is here today.
+ * ```ts
+ * import { Rtnetlink } from '@rtnlkit/core';
+ * import { elidedStrategy } from '@rtnlkit/strategy-elided';
+ *
+ * const rtnl = new Rtnetlink({ strategy: elidedStrategy({ perNetRtnl: true }) });
+ * ```
  */
-export {};
+export {
+  type ElidedLocking,
+  type ElidedStrategy,
+  type ElidedStrategyOptions,
+  elidedLocking,
+  elidedStrategy,
+  RTNL_NET_CLASS,
+} from './elided-strategy';

@@ -1,6 +1,12 @@
 /**
- * @rtnlkit/strategy-global — rtnlkit locking strategy: one RTNL mutex around every doit and dump pass (Linux up to 4.13).
+ * @rtnlkit/strategy-global — rtnlkit locking strategy: one RTNL mutex around every doit and dump
+ * pass (Linux up to 4.13), every subsystem lock class aliased to it.
  *
- * The pieces land issue by issue; see this package's README for what is here today.
+ * ```ts
+ * import { Rtnetlink } from '@rtnlkit/core';
+ * import { globalStrategy } from '@rtnlkit/strategy-global';
+ *
+ * const rtnl = new Rtnetlink({ strategy: globalStrategy() });
+ * ```
  */
-export {};
+export { type GlobalStrategy, type GlobalStrategyOptions, globalStrategy } from './global-strategy';
