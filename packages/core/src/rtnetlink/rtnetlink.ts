@@ -78,8 +78,13 @@ export class Rtnetlink implements StrategyHost {
   declareLockClasses(decls: readonly LockClassDecl[]): void {
     for (const decl of decls) {
       const existing = this.classes.get(decl.name);
-      if (existing && (existing.rank !== decl.rank || existing.perNet !== decl.perNet)) {
-        throw new TypeError(`lock class ${decl.name} is already declared with rank ${existing.rank}`);
+      if (
+        existing &&
+        (existing.rank !== decl.rank ||
+          existing.perNet !== decl.perNet ||
+          (existing.compare !== undefined && decl.compare !== undefined && existing.compare !== decl.compare))
+      ) {
+        throw new TypeError(`lock class ${decl.name} is already declared differently (rank ${existing.rank})`);
       }
       this.classes.set(decl.name, decl);
     }

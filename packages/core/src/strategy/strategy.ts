@@ -17,7 +17,10 @@ export type LockClassName = string;
 /** A lock class a subsystem declares (DESIGN.md: name, rank, comparator for instances). */
 export interface LockClassDecl {
   readonly name: LockClassName;
-  /** Lower ranks are taken first by ranked strategies; `rtnl` is 0. */
+  /**
+   * Lower ranks are taken first by ranked strategies; `rtnl` is 0. Two different classes of one
+   * rank may not be held together (unless one handler declares both: then they go in name order).
+   */
   readonly rank: number;
   /** Orders instances of the class (e.g. per-namespace locks); see `lock_set_cmp_fn`. */
   readonly compare?: (a: unknown, b: unknown) => number;

@@ -14,5 +14,5 @@ export {
 export { type DecodedMessage, decodeDatagram, drain, readUntilDone } from './messages';
 export { rtnlMutexStrategy } from './rtnl-mutex-strategy';
 export { type ToyWorkloadOptions, toyWorkload } from './toy-workload';
-export { call, TOY_LOCK_CLASSES, type ToyWorld, toyRequest, toyWorld } from './toy-world';
+export { call, callDump, TOY_LOCK_CLASSES, type ToyWorld, toyDumpRequest, toyRequest, toyWorld } from './toy-world';
 export { unsafeStrategy } from './unsafe-strategy';

@@ -12,7 +12,7 @@ import { Task } from '../task/task';
 import { SeededRandom } from '../time/random';
 import { AF, RTNL_FLAG } from '../wire/constants';
 import { RTM } from '../wire/generated';
-import { call, toyRequest, toyWorld } from './toy-world';
+import { call, callDump, toyDumpRequest, toyRequest, toyWorld } from './toy-world';
 
 export interface ToyWorkloadOptions {
   clients?: number;
@@ -82,6 +82,16 @@ export function toyWorkload(
           await pause();
           if (state.b !== a || state.a !== a) violations.push(`torn read: a=${a} then a=${state.a}, b=${state.b}`);
         },
+        // A dump pass that is not DUMP_UNLOCKED: it must see the two fields written together too.
+        async dumpit(cb) {
+          const pass = cb.cursor.pass ?? 0;
+          const a = state.a;
+          await pause();
+          if (state.b !== a || state.a !== a) violations.push(`torn dump: a=${a} then a=${state.a}, b=${state.b}`);
+          cb.put(cb.builder(RTM.NEWLINK).bytes(new Uint8Array(16)).u32(4, a).finish());
+          cb.cursor.pass = pass + 1;
+          return pass < 2;
+        },
       },
       {
         family: AF.INET,
@@ -93,7 +103,8 @@ export function toyWorkload(
         },
       },
     ]);
-    const kinds = [RTM.NEWLINK, RTM.SETLINK, RTM.GETLINK, RTM.GETROUTE] as const;
+    /** GETLINK twice: once as a doit, once (the last) as a dump. */
+    const kinds = [RTM.NEWLINK, RTM.SETLINK, RTM.GETLINK, RTM.GETROUTE, RTM.GETLINK] as const;
     const client = async (i: number) => {
       const socket = rtnl.socket({ admin: true, name: `client${i}` });
       for (let k = 0; k < perClient; k++) {

@@ -45,6 +45,35 @@ export function toyRequest(type: number, family: number = AF.UNSPEC, index = 0):
     .finish();
 }
 
+/** A dump request of `type` (NLM_F_REQUEST | NLM_F_DUMP) with an ifinfomsg header. */
+export function toyDumpRequest(type: number, family: number = AF.UNSPEC): Uint8Array {
+  return new NlMsgBuilder(type, NLM_F.REQUEST | NLM_F.DUMP, nextSeq++, 0)
+    .bytes(encodeIfInfoMsg({ family, type: 0, index: 0, flags: 0, change: 0 }))
+    .finish();
+}
+
+/**
+ * Sends a dump request and reads until its NLMSG_DONE (or an NLMSG_ERROR); resolves with the
+ * dump's errno (0 when it ended well) and how many messages it delivered.
+ */
+export async function callDump(
+  socket: NetlinkSocket,
+  request: Uint8Array,
+  task = new Task(socket.name),
+): Promise<{ errno: number; messages: number }> {
+  const seq = new DataView(request.buffer, request.byteOffset).getUint32(8, true);
+  await socket.send(request, { task });
+  let messages = 0;
+  for (;;) {
+    for (const m of decodeDatagram(await socket.recv())) {
+      if (m.header.seq !== seq) continue;
+      if (m.header.type === NLMSG.DONE) return { errno: m.doneErrno ?? 0, messages };
+      if (m.header.type === NLMSG.ERROR) return { errno: m.errno ?? Errno.EIO, messages };
+      messages += 1;
+    }
+  }
+}
+
 /**
  * Sends `request` on `socket` as `task` and reads until its NLMSG_ERROR; resolves with the errno
  * (0 for success). Other replies are skipped.
