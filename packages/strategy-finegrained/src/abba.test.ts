@@ -3,21 +3,8 @@
  * mutex_lock(&fib_private)". FIB changes run notifiers, and notifier callbacks were written for a
  * world where RTNL is held; one that takes RTNL while the FIB mutex is held inverts the order.
  */
-import {
-  AF,
-  DeadlockError,
-  type DoitRequest,
-  Errno,
-  type LockStrategy,
-  NETLINK_OPT,
-  type NetlinkSocket,
-  NLMSG,
-  NOTIFY_DONE,
-  NotifierChain,
-  RTM,
-  Task,
-} from '@rtnlkit/core';
-import { call, decodeDatagram, rtnlMutexStrategy, toyRequest, toyWorld } from '@rtnlkit/core/testing';
+import { AF, DeadlockError, Errno, NETLINK_OPT, type NetlinkSocket, NLMSG, RTM, Task } from '@rtnlkit/core';
+import { call, decodeDatagram, fibAbbaWorld, rtnlMutexStrategy, toyRequest } from '@rtnlkit/core/testing';
 import { describe, expect, it } from 'vitest';
 import { finegrainedStrategy } from './finegrained';
 import { RANK_ORDER_TITLE } from './report';
@@ -31,53 +18,6 @@ async function send(socket: NetlinkSocket, request: Uint8Array, task: Task) {
       if (m.header.type === NLMSG.ERROR && m.header.seq === seq) return { errno: m.errno, extack: m.extack };
     }
   }
-}
-
-/**
- * The subsystem code of the example, the same under every strategy: a route add under `fib`
- * whose FIB notifier reaches a driver callback that takes RTNL, and a link change under `rtnl`
- * whose netdevice notifier updates the FIB (the order the kernel always had).
- */
-function fibWorld(strategy: LockStrategy, seed?: number) {
-  const world = toyWorld(strategy, seed);
-  const { rtnl, clock } = world;
-  const calls: string[] = [];
-  const fibChain = new NotifierChain<'FIB_EVENT_ENTRY_ADD', DoitRequest>('fib_chain');
-  fibChain.register(async (_event, req) => {
-    await req.lock('rtnl').run(req.task, () => calls.push('nic_fib_event'), { at: 'nic_fib_event' });
-    return NOTIFY_DONE;
-  });
-  const netdevChain = new NotifierChain<'NETDEV_UP', DoitRequest>('netdev_chain');
-  netdevChain.register(async (_event, req) => {
-    await req.lock('fib').run(req.task, () => calls.push('fib_netdev_event'), { at: 'fib_netdev_event' });
-    return NOTIFY_DONE;
-  });
-  const tasks: Record<string, Task> = {};
-  rtnl.handlers.registerMany([
-    {
-      family: AF.INET,
-      type: RTM.NEWROUTE,
-      locks: ['fib'],
-      name: 'inet_rtm_newroute',
-      async doit(req) {
-        tasks.newroute = req.task;
-        await clock.sleep(1);
-        await fibChain.call('FIB_EVENT_ENTRY_ADD', req);
-      },
-    },
-    {
-      family: 0,
-      type: RTM.SETLINK,
-      locks: ['rtnl'],
-      name: 'rtnl_setlink',
-      async doit(req) {
-        tasks.setlink = req.task;
-        await clock.sleep(1);
-        await netdevChain.call('NETDEV_UP', req);
-      },
-    },
-  ]);
-  return { ...world, calls, tasks };
 }
 
 const EXPECTED_REPORT = `======================================================
@@ -123,7 +63,7 @@ other info that might help us debug this:
 describe("the seed's ABBA: a notifier takes rtnl while the handler holds fib", () => {
   it('is refused before it waits: EDEADLK with the report as extack, both chains named, nothing left held', async () => {
     const strategy = finegrainedStrategy();
-    const { rtnl, clock, env, calls, tasks } = fibWorld(strategy);
+    const { rtnl, clock, env, calls, tasks } = fibAbbaWorld(strategy);
     const socket = rtnl.socket({ admin: true });
     socket.setOption(NETLINK_OPT.EXT_ACK, true);
     const linkTask = new Task('ip-link');
@@ -166,7 +106,7 @@ describe("the seed's ABBA: a notifier takes rtnl while the handler holds fib", (
 
   it('refuses every repeat, reporting the inversion once', async () => {
     const strategy = finegrainedStrategy();
-    const { rtnl, clock } = fibWorld(strategy);
+    const { rtnl, clock } = fibAbbaWorld(strategy);
     const socket = rtnl.socket({ admin: true });
     const errnos = await clock.run(async () => [
       await call(socket, toyRequest(RTM.NEWROUTE, AF.INET)),
@@ -182,7 +122,7 @@ describe("the seed's ABBA: a notifier takes rtnl while the handler holds fib", (
   });
 
   it('runs the same handler code under a global RTNL, where fib is RTNL and the nesting is free', async () => {
-    const { rtnl, clock, env, calls } = fibWorld(rtnlMutexStrategy());
+    const { rtnl, clock, env, calls } = fibAbbaWorld(rtnlMutexStrategy());
     const socket = rtnl.socket({ admin: true });
     const errnos = await clock.run(() =>
       Promise.all([call(socket, toyRequest(RTM.NEWROUTE, AF.INET)), call(socket, toyRequest(RTM.SETLINK))]),
@@ -194,7 +134,7 @@ describe("the seed's ABBA: a notifier takes rtnl while the handler holds fib", (
 
   it('in report mode, the two orders run concurrently deadlock: the clock names the cycle, the strategy has the report', async () => {
     const strategy = finegrainedStrategy({ onViolation: 'report' });
-    const { rtnl, clock, env, calls, tasks } = fibWorld(strategy);
+    const { rtnl, clock, env, calls, tasks } = fibAbbaWorld(strategy);
     const socket = rtnl.socket({ admin: true });
     const outcome = clock.run(() =>
       Promise.all([
@@ -226,7 +166,7 @@ describe("the seed's ABBA: a notifier takes rtnl while the handler holds fib", (
 
   it('in refuse mode, the same two requests do not deadlock: the inverted one fails, the other succeeds', async () => {
     const strategy = finegrainedStrategy();
-    const { rtnl, clock, calls } = fibWorld(strategy);
+    const { rtnl, clock, calls } = fibAbbaWorld(strategy);
     const socket = rtnl.socket({ admin: true });
     const errnos = await clock.run(() =>
       Promise.all([call(socket, toyRequest(RTM.NEWROUTE, AF.INET)), call(socket, toyRequest(RTM.SETLINK))]),

@@ -15,6 +15,7 @@ import {
 } from '@rtnlkit/core';
 import {
   call,
+  fibAbbaWorld,
   readUntilDone,
   strategyContract,
   TOY_LOCK_CLASSES,
@@ -215,5 +216,18 @@ describe('globalStrategy', () => {
     strategy.attach(rtnl); // the same host again: nothing changes
     expect(() => new Rtnetlink({ strategy: strategy as LockStrategy })).toThrow(LockError);
     expect(strategy.rtnl.cls.env).toBe(rtnl.env);
+  });
+});
+
+describe("the seed's FIB example under a global RTNL", () => {
+  it('runs fib-then-rtnl and rtnl-then-fib side by side: fib is RTNL, so nothing inverts', async () => {
+    const { rtnl, clock, env, calls } = fibAbbaWorld(globalStrategy());
+    const socket = rtnl.socket({ admin: true });
+    const errnos = await clock.run(() =>
+      Promise.all([call(socket, toyRequest(RTM.NEWROUTE, AF.INET)), call(socket, toyRequest(RTM.SETLINK))]),
+    );
+    expect(errnos).toEqual([0, 0]);
+    expect(calls.sort()).toEqual(['fib_netdev_event', 'nic_fib_event']);
+    expect(env.lockdep?.reports).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@
  * the strategy contract, the schedule explorer and its toy workload, an unsafe strategy that the
  * checks must catch, the kernel's own dispatcher rule as a minimal strategy, and reply decoding.
  */
+export { fibAbbaWorld } from './abba-world';
 export { type ContractCheck, type StrategyPromises, strategyContract } from './contract';
 export {
   type ExploreFailure,

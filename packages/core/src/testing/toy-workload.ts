@@ -12,7 +12,7 @@ import { Task } from '../task/task';
 import { SeededRandom } from '../time/random';
 import { AF, RTNL_FLAG } from '../wire/constants';
 import { RTM } from '../wire/generated';
-import { call, callDump, toyDumpRequest, toyRequest, toyWorld } from './toy-world';
+import { call, toyRequest, toyWorld } from './toy-world';
 
 export interface ToyWorkloadOptions {
   clients?: number;
