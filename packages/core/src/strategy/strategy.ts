@@ -49,6 +49,8 @@ export interface SubsystemLock {
 /** What a strategy is attached to: the environment its locks live in and the declared classes. */
 export interface StrategyHost {
   readonly env: LockEnv;
+  /** The initial namespace: where per-namespace classes live when no namespace is named. */
+  readonly initNet: Net;
   lockClasses(): readonly LockClassDecl[];
 }
 
