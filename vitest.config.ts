@@ -23,7 +23,10 @@ export default defineConfig({
         extends: true as const,
         test: { name, root: `${root}packages/${name}`, include: ['src/**/*.test.ts'] },
       })),
-      { extends: true as const, test: { name: 'workspace', root, include: ['scripts/**/*.test.ts'] } },
+      {
+        extends: true as const,
+        test: { name: 'workspace', root, include: ['scripts/**/*.test.ts', 'conformance/**/*.test.ts'] },
+      },
     ],
   },
 });

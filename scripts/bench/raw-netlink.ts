@@ -3,20 +3,23 @@
  * out, no parsing by the library. Used by the scripts that talk to the real kernel.
  *
  * netlink@0.3.0 exposes no setsockopt beyond multicast membership and buffer sizes, so
- * `enableNetlinkOptions` sets NETLINK_EXT_ACK / NETLINK_GET_STRICT_CHK from outside: a perl
- * one-liner duplicates our socket's descriptor with pidfd_getfd(2) (Linux >= 5.6, needs ptrace
- * rights over us: root has them) and calls setsockopt on the duplicate, which is the same socket.
+ * `enableNetlinkOptions` sets NETLINK_EXT_ACK / NETLINK_CAP_ACK / NETLINK_GET_STRICT_CHK from
+ * outside: a perl one-liner inherits our socket's descriptor as its fd 3 and calls setsockopt on
+ * it, which is the same socket. Inheriting needs no privilege (no ptrace rights over us), so it
+ * works for an unprivileged process too.
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { Protocol, RawNetlinkSocket } from 'netlink';
 
 export const SOL_NETLINK = 270;
+export const NETLINK_CAP_ACK = 10;
 export const NETLINK_EXT_ACK = 11;
 export const NETLINK_GET_STRICT_CHK = 12;
 
-export type NetlinkOptionName = 'NETLINK_EXT_ACK' | 'NETLINK_GET_STRICT_CHK';
+export type NetlinkOptionName = 'NETLINK_CAP_ACK' | 'NETLINK_EXT_ACK' | 'NETLINK_GET_STRICT_CHK';
 const optionNumbers: Record<NetlinkOptionName, number> = {
+  NETLINK_CAP_ACK,
   NETLINK_EXT_ACK,
   NETLINK_GET_STRICT_CHK,
 };
@@ -73,15 +76,11 @@ function descriptorOf(socket: RawNetlinkSocket): number {
   throw new SocketOptionError(`no descriptor of this process refers to ${target}`);
 }
 
-// pidfd_open = 434 and pidfd_getfd = 438 on every architecture (they postdate the unified table).
+// The socket arrives as fd 3 (see `stdio` below).
 const perlSetOptions = `
 use strict;
-my ($pid, $fd, $level, @opts) = map { $_ + 0 } @ARGV;
-my $pidfd = syscall(434, $pid, 0);
-die "pidfd_open: $!\\n" if $pidfd < 0;
-my $dup = syscall(438, $pidfd, $fd, 0);
-die "pidfd_getfd: $!\\n" if $dup < 0;
-open(my $sock, '+<&=', $dup) or die "fdopen: $!\\n";
+my ($level, @opts) = map { $_ + 0 } @ARGV;
+open(my $sock, '+<&=', 3) or die "fdopen 3: $!\\n";
 for my $opt (@opts) {
   setsockopt($sock, $level, $opt, pack('i', 1)) or die "setsockopt $opt: $!\\n";
   my $v = getsockopt($sock, $level, $opt) or die "getsockopt $opt: $!\\n";
@@ -91,9 +90,13 @@ for my $opt (@opts) {
 
 /** Turns the given boolean SOL_NETLINK options on; throws SocketOptionError when it cannot. */
 export function enableNetlinkOptions(socket: RawNetlinkSocket, names: readonly NetlinkOptionName[]): void {
+  if (names.length === 0) return;
   const fd = descriptorOf(socket);
-  const args = [String(process.pid), String(fd), String(SOL_NETLINK), ...names.map((n) => String(optionNumbers[n]))];
-  const run = spawnSync('perl', ['-e', perlSetOptions, ...args], { encoding: 'utf8' });
+  const args = [String(SOL_NETLINK), ...names.map((n) => String(optionNumbers[n]))];
+  const run = spawnSync('perl', ['-e', perlSetOptions, ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe', fd],
+  });
   if (run.error) throw new SocketOptionError(`cannot run perl: ${run.error.message}`);
   if (run.status !== 0) throw new SocketOptionError(`setting ${names.join(', ')} failed: ${run.stderr.trim()}`);
 }

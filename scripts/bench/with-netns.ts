@@ -115,6 +115,10 @@ export async function withNetns<T>(
   try {
     runIp(['netns', 'add', name]);
   } catch (error) {
+    // `ip` killed by a signal (Ctrl-C reaches the whole process group) may have got as far as
+    // creating the namespace: it was ours, so remove it. Any other failure (the name exists) is
+    // left alone.
+    if (error instanceof NetnsError && error.exitCode === null) deleteNamespace(name);
     removeHandlersIfIdle();
     throw error;
   }
@@ -141,17 +145,31 @@ export interface RunResult {
   stdout: string;
 }
 
+export interface RunOptions {
+  /** Written to the child's stdin, which is then closed; without it stdin is /dev/null. */
+  input?: string;
+}
+
 /**
  * Runs `argv` inside namespace `ns` (`ip netns exec ns ...`) in `cwd`, passing stderr through
  * and collecting stdout. The child is killed if we are interrupted while it runs.
  */
-export function runInNetns(ns: string, argv: readonly string[], cwd: string): Promise<RunResult> {
+export function runInNetns(
+  ns: string,
+  argv: readonly string[],
+  cwd: string,
+  options: RunOptions = {},
+): Promise<RunResult> {
   const command = ['ip', 'netns', 'exec', ns, ...argv];
   return new Promise((resolve, reject) => {
-    const child = spawn(command[0] as string, command.slice(1), { cwd, stdio: ['ignore', 'pipe', 'inherit'] });
+    const stdin = options.input === undefined ? 'ignore' : 'pipe';
+    const child = spawn(command[0] as string, command.slice(1), { cwd, stdio: [stdin, 'pipe', 'inherit'] });
     liveChildren.add(child);
     const chunks: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    child.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk));
+    // A child that exits without reading all of its input makes the pipe fail: its exit status says more.
+    child.stdin?.on('error', () => {});
+    child.stdin?.end(options.input);
     child.on('error', (error) => {
       liveChildren.delete(child);
       reject(new NetnsError(`cannot start ${command.join(' ')}: ${error.message}`, command, null, ''));

@@ -1,0 +1,59 @@
+/**
+ * Runs a scenario against Linux: a fresh private network namespace per scenario (`withNetns`
+ * deletes it whatever happens, also on SIGINT/SIGTERM), the `ipSetup` escape hatch, then
+ * `kernel-child.ts` inside it, as root for admin scenarios or as uid 65534 without any
+ * capability for the others (the setup requests of those run first in a root child).
+ */
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { runInNetns, withNetns } from '../../scripts/bench/with-netns';
+import { type ChildInput, type ChildPhase, type Plan, planOf } from './plan';
+import type { Scenario, SideResult } from './types';
+
+export { canCreateNetns } from '../../scripts/bench/with-netns';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const child = fileURLToPath(new URL('./kernel-child.ts', import.meta.url));
+
+/** An unprivileged user with no capability at all: `nobody`, every capability set emptied. */
+export const UNPRIVILEGED = [
+  'setpriv',
+  '--reuid=65534',
+  '--regid=65534',
+  '--clear-groups',
+  '--inh-caps=-all',
+  '--bounding-set=-all',
+] as const;
+
+/** The Linux side failed to produce an answer (the child crashed, setpriv is missing, ...). */
+export class KernelSideError extends Error {
+  override name = 'KernelSideError';
+}
+
+async function runChild(ns: string, plan: Plan, phase: ChildPhase, admin: boolean): Promise<SideResult> {
+  const argv = [...(admin ? [] : UNPRIVILEGED), process.execPath, '--import', 'tsx', child];
+  const input: ChildInput = { plan, phase };
+  try {
+    const { stdout } = await runInNetns(ns, argv, root, { input: JSON.stringify(input) });
+    return JSON.parse(stdout) as SideResult;
+  } catch (error) {
+    const hint = admin
+      ? ''
+      : ' (unprivileged: the child runs as uid 65534 through setpriv; node, tsx and the repository must be readable by it)';
+    throw new KernelSideError(`${(error as Error).message}${hint}`, { cause: error });
+  }
+}
+
+/** A namespace name nobody else uses: `rtnlkit-cf-<pid>-<random>`. */
+export function namespaceName(): string {
+  return `rtnlkit-cf-${process.pid}-${randomBytes(4).toString('hex')}`;
+}
+
+export async function runKernel(scenario: Scenario): Promise<SideResult> {
+  const plan = planOf(scenario);
+  return withNetns(namespaceName(), scenario.ipSetup ?? [], async (ns) => {
+    if (plan.admin || plan.setup.length === 0) return runChild(ns, plan, 'all', plan.admin);
+    const { setup } = await runChild(ns, plan, 'setup', true);
+    return { ...(await runChild(ns, plan, 'main', false)), setup };
+  });
+}

@@ -1,0 +1,21 @@
+/**
+ * The fresh rtnlkit every scenario runs against, one per scenario and strategy variant. Today it
+ * is the dispatcher alone (no subsystem has landed yet, so every message type answers
+ * EOPNOTSUPP); the subsystem issues install theirs here, so that every scenario sees the whole
+ * model, as every request to Linux sees the whole kernel.
+ */
+import { LockEnv, Rtnetlink } from '@rtnlkit/core';
+import type { StrategyVariant } from './strategies';
+import type { World } from './types';
+
+export interface RtnlkitWorld extends World {
+  readonly env: LockEnv;
+}
+
+export async function createWorld(variant: StrategyVariant): Promise<RtnlkitWorld> {
+  // Lockdep watches every run (reporting, not refusing): a report is a failure of the scenario.
+  const env = new LockEnv({ lockdep: true });
+  const rtnl = new Rtnetlink({ strategy: variant.create(), env });
+  // Subsystems go here as they land, e.g. `await rtnl.install(links())`.
+  return { rtnl, env, strategy: variant.name };
+}
