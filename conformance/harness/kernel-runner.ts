@@ -1,8 +1,8 @@
 /**
  * Runs a scenario against Linux: a fresh private network namespace per scenario (`withNetns`
  * deletes it whatever happens, also on SIGINT/SIGTERM), the `ipSetup` escape hatch, then
- * `kernel-child.ts` inside it, as root for admin scenarios or as uid 65534 without any
- * capability for the others (the setup requests of those run first in a root child).
+ * `kernel-child.ts` inside it, with every capability for admin scenarios and with none for the
+ * others (the setup requests of those run first in a privileged child).
  */
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -15,15 +15,12 @@ export { canCreateNetns } from '../../scripts/bench/with-netns';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const child = fileURLToPath(new URL('./kernel-child.ts', import.meta.url));
 
-/** An unprivileged user with no capability at all: `nobody`, every capability set emptied. */
-export const UNPRIVILEGED = [
-  'setpriv',
-  '--reuid=65534',
-  '--regid=65534',
-  '--clear-groups',
-  '--inh-caps=-all',
-  '--bounding-set=-all',
-] as const;
+/**
+ * A process without any capability (so no CAP_NET_ADMIN for its netlink socket) that keeps its
+ * uid, so it can still read the checkout wherever CI put it (a fresh clone may sit in a directory
+ * only its owner can enter).
+ */
+export const UNPRIVILEGED = ['setpriv', '--inh-caps=-all', '--ambient-caps=-all', '--bounding-set=-all'] as const;
 
 /** The Linux side failed to produce an answer (the child crashed, setpriv is missing, ...). */
 export class KernelSideError extends Error {
@@ -37,9 +34,7 @@ async function runChild(ns: string, plan: Plan, phase: ChildPhase, admin: boolea
     const { stdout } = await runInNetns(ns, argv, root, { input: JSON.stringify(input) });
     return JSON.parse(stdout) as SideResult;
   } catch (error) {
-    const hint = admin
-      ? ''
-      : ' (unprivileged: the child runs as uid 65534 through setpriv; node, tsx and the repository must be readable by it)';
+    const hint = admin ? '' : ' (unprivileged: the child runs through setpriv with every capability dropped)';
     throw new KernelSideError(`${(error as Error).message}${hint}`, { cause: error });
   }
 }

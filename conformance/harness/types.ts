@@ -16,8 +16,8 @@ export type NetlinkOptionName = 'NETLINK_EXT_ACK' | 'NETLINK_CAP_ACK' | 'NETLINK
 
 export interface SocketSpec {
   /**
-   * CAP_NET_ADMIN. Linux: the child runs as root, or as uid 65534 with every capability dropped
-   * (`setpriv`); rtnlkit: `rtnl.socket({ admin })`.
+   * CAP_NET_ADMIN. Linux: the child runs with every capability, or with none (dropped through
+   * `setpriv`, same uid); rtnlkit: `rtnl.socket({ admin })`.
    */
   readonly admin: boolean;
   /** SOL_NETLINK options turned on before the first step. */
