@@ -35,19 +35,7 @@ export const ifinfomsg = (fields: Partial<IfInfoMsg> = {}): Uint8Array =>
 export const ifaddrmsg = (fields: Partial<IfAddrMsg> = {}): Uint8Array =>
   encodeIfAddrMsg({ family: 0, prefixlen: 0, flags: 0, scope: 0, index: 0, ...fields });
 
-export const rtmsg = (fields: Partial<RtMsg> = {}): Uint8Array =>
-  encodeRtMsg({
-    family: 0,
-    dstLen: 0,
-    srcLen: 0,
-    tos: 0,
-    table: 0,
-    protocol: 0,
-    scope: 0,
-    type: 0,
-    flags: 0,
-    ...fields,
-  });
+export const rtmsg = (fields: Partial<RtMsg> = {}): Uint8Array => encodeRtMsg(fields);
 
 /** A copy of `msg` whose `nlmsg_len` says `len`, whatever its real size. */
 export function withLength(msg: Uint8Array, len: number): Uint8Array {

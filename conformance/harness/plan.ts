@@ -59,19 +59,7 @@ export function stateRequest(kind: StateKind): Uint8Array {
         .finish();
     case 'routes':
       return new NlMsgBuilder(RTM.GETROUTE, flags, STATE_SEQ.routes, 0)
-        .bytes(
-          encodeRtMsg({
-            family: AF.INET,
-            dstLen: 0,
-            srcLen: 0,
-            tos: 0,
-            table: 0,
-            protocol: 0,
-            scope: 0,
-            type: 0,
-            flags: 0,
-          }),
-        )
+        .bytes(encodeRtMsg({ family: AF.INET }))
         .finish();
   }
 }

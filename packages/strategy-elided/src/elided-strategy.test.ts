@@ -1,22 +1,9 @@
-import {
-  AF,
-  CostModel,
-  encodeIfInfoMsg,
-  LockEnv,
-  LockError,
-  NLM_F,
-  NlMsgBuilder,
-  RTM,
-  RTNL_FLAG,
-  Rtnetlink,
-  Task,
-  VirtualClock,
-} from '@rtnlkit/core';
+import { AF, LockError, type NlMsgBuilder, RTM, RTNL_FLAG, Rtnetlink, Task } from '@rtnlkit/core';
 import {
   call,
   readUntilDone,
   strategyContract,
-  TOY_LOCK_CLASSES,
+  toyDumpRequest,
   toyRequest,
   toyWorld,
   unsafeStrategy,
@@ -29,21 +16,10 @@ const promises = { exclusiveSameClass: true, exclusiveAll: true, unlockedConcurr
 /** A toy world (virtual clock, lockdep on) under a fresh elided strategy, with the strategy at hand. */
 function world(options: ElidedStrategyOptions = {}) {
   const strategy = elidedStrategy(options);
-  const clock = new VirtualClock({ seed: 1 });
-  const env = new LockEnv({ clock, lockdep: true, stats: true });
-  const rtnl = new Rtnetlink({ strategy, env, costs: new CostModel({}, 1) });
-  rtnl.declareLockClasses(TOY_LOCK_CLASSES);
-  return { strategy, rtnl, clock, env };
+  return { strategy, ...toyWorld(strategy, 1, { stats: true }) };
 }
 
-let dumpSeq = 200_000;
-
-/** A dump request of `type` (NLM_F_DUMP) with an ifinfomsg-sized family header. */
-function dumpRequest(type: number, family: number = AF.UNSPEC): Uint8Array {
-  return new NlMsgBuilder(type, NLM_F.REQUEST | NLM_F.DUMP, dumpSeq++, 0)
-    .bytes(encodeIfInfoMsg({ family, type: 0, index: 0, flags: 0, change: 0 }))
-    .finish();
-}
+const dumpRequest = toyDumpRequest;
 
 describe.each([
   ['elided', {}],

@@ -1,24 +1,10 @@
-import {
-  AF,
-  CostModel,
-  encodeIfInfoMsg,
-  LockEnv,
-  LockError,
-  type LockStrategy,
-  NLM_F,
-  NlMsgBuilder,
-  RTM,
-  RTNL_FLAG,
-  Rtnetlink,
-  Task,
-  VirtualClock,
-} from '@rtnlkit/core';
+import { AF, LockError, type LockStrategy, RTM, RTNL_FLAG, Rtnetlink, Task } from '@rtnlkit/core';
 import {
   call,
   fibAbbaWorld,
   readUntilDone,
   strategyContract,
-  TOY_LOCK_CLASSES,
+  toyDumpRequest,
   toyRequest,
   toyWorld,
   unsafeStrategy,
@@ -31,21 +17,10 @@ const promises = { exclusiveSameClass: true, exclusiveAll: true, unlockedConcurr
 /** A toy world (virtual clock, lockdep on) under a fresh global strategy, with the strategy at hand. */
 function world(options: { stats?: boolean } = {}) {
   const strategy = globalStrategy();
-  const clock = new VirtualClock({ seed: 1 });
-  const env = new LockEnv({ clock, lockdep: true, stats: options.stats ?? false });
-  const rtnl = new Rtnetlink({ strategy, env, costs: new CostModel({}, 1) });
-  rtnl.declareLockClasses(TOY_LOCK_CLASSES);
-  return { strategy, rtnl, clock, env };
+  return { strategy, ...toyWorld(strategy, 1, options) };
 }
 
-let dumpSeq = 100_000;
-
-/** A dump request of `type` (NLM_F_DUMP) with an ifinfomsg-sized family header. */
-function dumpRequest(type: number, family: number = AF.UNSPEC): Uint8Array {
-  return new NlMsgBuilder(type, NLM_F.REQUEST | NLM_F.DUMP, dumpSeq++, 0)
-    .bytes(encodeIfInfoMsg({ family, type: 0, index: 0, flags: 0, change: 0 }))
-    .finish();
-}
+const dumpRequest = toyDumpRequest;
 
 describe('the strategy contract', () => {
   for (const c of strategyContract(globalStrategy, promises)) it(c.name, c.run);

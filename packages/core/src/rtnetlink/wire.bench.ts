@@ -48,17 +48,7 @@ const kernelChild = fileURLToPath(new URL('../../../../scripts/bench/kernel-getr
 
 /** `ip route get 127.0.0.1`, as the kernel side sends it: seq 1, port id 0, one RTA_DST. */
 function getrouteRequest(): Uint8Array {
-  const rtmsg = encodeRtMsg({
-    family: AF.INET,
-    dstLen: 32,
-    srcLen: 0,
-    tos: 0,
-    table: 0,
-    protocol: 0,
-    scope: 0,
-    type: 0,
-    flags: 0,
-  });
+  const rtmsg = encodeRtMsg({ family: AF.INET, dstLen: 32 });
   return new NlMsgBuilder(RTM.GETROUTE, NLM_F.REQUEST, 1, 0).bytes(rtmsg).ipv4(RTA.DST, '127.0.0.1').finish();
 }
 

@@ -28,9 +28,9 @@ export const TOY_LOCK_CLASSES = [
   { name: 'fib', rank: 20, description: 'the IPv4 FIB' },
 ] as const;
 
-export function toyWorld(strategy: LockStrategy, seed?: number): ToyWorld {
+export function toyWorld(strategy: LockStrategy, seed?: number, options: { stats?: boolean } = {}): ToyWorld {
   const clock = new VirtualClock(seed === undefined ? {} : { seed });
-  const env = new LockEnv({ clock, lockdep: true });
+  const env = new LockEnv({ clock, lockdep: true, stats: options.stats ?? false });
   const rtnl = new Rtnetlink({ strategy, env, costs: new CostModel({}, seed ?? 1) });
   rtnl.declareLockClasses(TOY_LOCK_CLASSES);
   return { rtnl, clock, env };

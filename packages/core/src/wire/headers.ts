@@ -52,13 +52,14 @@ export function decodeIfInfoMsg(buf: Uint8Array, offset: number): IfInfoMsg {
   };
 }
 
-export function encodeIfInfoMsg(m: IfInfoMsg): Uint8Array {
+/** Fields left out are 0. */
+export function encodeIfInfoMsg(m: Partial<IfInfoMsg>): Uint8Array {
   const out = new Uint8Array(IFINFOMSG_LEN);
-  out[0] = m.family;
-  putU16(out, 2, m.type);
-  putU32(out, 4, m.index);
-  putU32(out, 8, m.flags);
-  putU32(out, 12, m.change);
+  out[0] = m.family ?? 0;
+  putU16(out, 2, m.type ?? 0);
+  putU32(out, 4, m.index ?? 0);
+  putU32(out, 8, m.flags ?? 0);
+  putU32(out, 12, m.change ?? 0);
   return out;
 }
 
@@ -73,13 +74,14 @@ export function decodeIfAddrMsg(buf: Uint8Array, offset: number): IfAddrMsg {
   };
 }
 
-export function encodeIfAddrMsg(m: IfAddrMsg): Uint8Array {
+/** Fields left out are 0. */
+export function encodeIfAddrMsg(m: Partial<IfAddrMsg>): Uint8Array {
   const out = new Uint8Array(IFADDRMSG_LEN);
-  out[0] = m.family;
-  out[1] = m.prefixlen;
-  out[2] = m.flags;
-  out[3] = m.scope;
-  putU32(out, 4, m.index);
+  out[0] = m.family ?? 0;
+  out[1] = m.prefixlen ?? 0;
+  out[2] = m.flags ?? 0;
+  out[3] = m.scope ?? 0;
+  putU32(out, 4, m.index ?? 0);
   return out;
 }
 
@@ -98,17 +100,18 @@ export function decodeRtMsg(buf: Uint8Array, offset: number): RtMsg {
   };
 }
 
-export function encodeRtMsg(m: RtMsg): Uint8Array {
+/** Fields left out are 0. */
+export function encodeRtMsg(m: Partial<RtMsg>): Uint8Array {
   const out = new Uint8Array(RTMSG_LEN);
-  out[0] = m.family;
-  out[1] = m.dstLen;
-  out[2] = m.srcLen;
-  out[3] = m.tos;
-  out[4] = m.table;
-  out[5] = m.protocol;
-  out[6] = m.scope;
-  out[7] = m.type;
-  putU32(out, 8, m.flags);
+  out[0] = m.family ?? 0;
+  out[1] = m.dstLen ?? 0;
+  out[2] = m.srcLen ?? 0;
+  out[3] = m.tos ?? 0;
+  out[4] = m.table ?? 0;
+  out[5] = m.protocol ?? 0;
+  out[6] = m.scope ?? 0;
+  out[7] = m.type ?? 0;
+  putU32(out, 8, m.flags ?? 0);
   return out;
 }
 
