@@ -3,6 +3,7 @@
  * changes, and everything next to it still shows.
  */
 import { Buffer } from 'node:buffer';
+import { MODELLED_LINK_ATTRIBUTES } from '@rtnlkit/subsystems';
 import { describe, expect, it } from 'vitest';
 import { newContext, type ReplyView, viewRecord } from './normalise';
 import {
@@ -212,14 +213,20 @@ function appendRouteCacheinfo(message: Uint8Array, fill: number): Uint8Array {
 }
 
 describe('rule 7: attributes the model does not cover', () => {
-  it('covers nothing yet', () => {
-    expect(MODEL_COVERAGE).toEqual({ link: [], address: [], route: [] });
+  it('covers exactly the link attributes the link subsystem writes, and no address or route attribute yet', () => {
+    expect(MODEL_COVERAGE).toEqual({ link: [...MODELLED_LINK_ATTRIBUTES], address: [], route: [] });
   });
 
   it("drops Linux's uncovered attributes", () => {
     const kernel = views(links, { coverage: MODEL_COVERAGE });
-    expect(kernel[0]?.fields.some(([key]) => key.startsWith('attr '))).toBe(false);
-    expect(field(kernel[0], 'ifinfomsg index')).toBe('1');
+    expect(field(kernel[0], 'attr ifname')).toBe('"lo"');
+    expect(field(kernel[0], 'attr qdisc')).toBeUndefined();
+    expect(field(kernel[0], 'attr stats64')).toBeUndefined();
+    expect(kernel[0]?.fields.some(([key]) => key.startsWith('attr linkinfo'))).toBe(false);
+    expect(kernel[1]?.fields.some(([key]) => key.startsWith('attr linkinfo') || key === 'attr link')).toBe(false);
+    const empty = views(links, { coverage: { link: [], address: [], route: [] } });
+    expect(empty[0]?.fields.some(([key]) => key.startsWith('attr '))).toBe(false);
+    expect(field(empty[0], 'ifinfomsg index')).toBe('1');
   });
 
   it('reports rtnlkit sending an attribute that is not covered', () => {

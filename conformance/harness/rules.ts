@@ -130,10 +130,34 @@ export function maskTimestamps(family: MessageFamily, data: Uint8Array): string 
  * issue. rtnlkit sending an attribute that is not listed is itself a difference: either list it
  * (and match Linux) or do not send it.
  *
- * Today no subsystem exists, so nothing is covered.
+ * Links: what `fillIfinfo` of @rtnlkit/subsystems writes (its `MODELLED_LINK_ATTRIBUTES`);
+ * addresses and routes: nothing yet.
  */
 export const MODEL_COVERAGE: Coverage = {
-  link: [],
+  link: [
+    'ifname',
+    'txqlen',
+    'operstate',
+    'linkmode',
+    'netns-immutable',
+    'mtu',
+    'min-mtu',
+    'max-mtu',
+    'group',
+    'promiscuity',
+    'allmulti',
+    'num-tx-queues',
+    'num-rx-queues',
+    'master',
+    'carrier',
+    'ifalias',
+    'carrier-changes',
+    'carrier-up-count',
+    'carrier-down-count',
+    'proto-down',
+    'address',
+    'broadcast',
+  ],
   address: [],
   route: [],
 };

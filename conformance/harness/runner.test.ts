@@ -99,9 +99,9 @@ describe('runRtnlkit and judgeScenario', () => {
     const [outcome] = await judgeScenario(scenario, kernelResult(), STRATEGY_VARIANTS.slice(0, 1), {
       coverage: EVERYTHING,
     });
-    expect(outcome?.differences).toContain('state links: kernel sent 6 replies, rtnlkit 1');
+    expect(outcome?.differences).toContain('state addresses: kernel sent 3 replies, rtnlkit 1');
     expect(outcome?.differences).toContain(
-      'state links, reply 1: kernel RTM_NEWLINK flags=MULTI seq=<state links>, rtnlkit NLMSG_ERROR errno=EOPNOTSUPP seq=<state links>',
+      'state addresses, reply 1: kernel RTM_NEWADDR flags=MULTI seq=<state addresses>, rtnlkit NLMSG_ERROR errno=EOPNOTSUPP seq=<state addresses>',
     );
   });
 

@@ -124,6 +124,10 @@ export function replayWorld(
         return false;
       },
     });
+    // The replays stand in for whatever handlers the installed subsystems have for these types.
+    world.rtnl.handlers.unregister(0, RTM.GETLINK);
+    world.rtnl.handlers.unregister(2, RTM.GETADDR);
+    world.rtnl.handlers.unregister(2, RTM.GETROUTE);
     world.rtnl.handlers.registerMany([
       replay(0, RTM.GETLINK, links),
       replay(2, RTM.GETADDR, addresses),

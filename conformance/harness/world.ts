@@ -1,10 +1,11 @@
 /**
- * The fresh rtnlkit every scenario runs against, one per scenario and strategy variant. Today it
- * is the dispatcher alone (no subsystem has landed yet, so every message type answers
- * EOPNOTSUPP); the subsystem issues install theirs here, so that every scenario sees the whole
+ * The fresh rtnlkit every scenario runs against, one per scenario and strategy variant: the
+ * dispatcher with every subsystem that has landed installed (today the link subsystem: netns,
+ * the device tables, lo in every namespace, RTM_GETLINK), so that every scenario sees the whole
  * model, as every request to Linux sees the whole kernel.
  */
 import { LockEnv, Rtnetlink } from '@rtnlkit/core';
+import { linkSubsystem } from '@rtnlkit/subsystems';
 import type { StrategyVariant } from './strategies';
 import type { World } from './types';
 
@@ -16,6 +17,7 @@ export async function createWorld(variant: StrategyVariant): Promise<RtnlkitWorl
   // Lockdep watches every run (reporting, not refusing): a report is a failure of the scenario.
   const env = new LockEnv({ lockdep: true });
   const rtnl = new Rtnetlink({ strategy: variant.create(), env });
-  // Subsystems go here as they land, e.g. `await rtnl.install(links())`.
+  // Subsystems go here as they land.
+  await rtnl.install(linkSubsystem());
   return { rtnl, env, strategy: variant.name };
 }

@@ -1,6 +1,8 @@
 /**
- * @rtnlkit/subsystems — rtnlkit subsystems: network namespaces, links and link kinds, af ops, devinet (IPv4 addresses) and the IPv4 FIB.
+ * @rtnlkit/subsystems — rtnlkit subsystems: network namespaces, links and link kinds, af ops,
+ * devinet (IPv4 addresses) and the IPv4 FIB.
  *
  * The pieces land issue by issue; see this package's README for what is here today.
  */
-export {};
+export * from './link/index';
+export * from './netns/index';

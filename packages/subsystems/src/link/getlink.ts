@@ -1,0 +1,169 @@
+/**
+ * RTM_GETLINK (net/core/rtnetlink.c): `rtnl_getlink()` (doit) and `rtnl_dump_ifinfo()` (dump),
+ * with their request validation (`rtnl_valid_getlink_req`, `rtnl_valid_dump_ifinfo_req`).
+ */
+import {
+  type DoitRequest,
+  type DumpCallback,
+  decodeIfInfoMsg,
+  Errno,
+  ErrnoError,
+  IFINFOMSG_LEN,
+  IFLA,
+  linkAttrs,
+  NL_VALIDATE,
+  NLM_F,
+  NLMSG_HDRLEN,
+  nla,
+  overridePolicy,
+  type ParsedAttrs,
+  RTGENMSG_LEN,
+  RTM,
+} from '@rtnlkit/core';
+import { ALTIFNAMSIZ, IFALIASZ, IFNAMSIZ, MAX_ADDR_LEN } from './constants';
+import { fillIfinfo } from './fill';
+import type { NetDevice } from './netdevice';
+import { type LinkTable, linkTable } from './table';
+
+/** `ifla_policy` where it differs from the spec's attribute set. */
+export const iflaPolicy = overridePolicy(linkAttrs, {
+  ifname: { len: IFNAMSIZ - 1 },
+  'alt-ifname': { len: ALTIFNAMSIZ - 1 },
+  ifalias: { len: IFALIASZ - 1 },
+  address: { len: MAX_ADDR_LEN },
+  broadcast: { len: MAX_ADDR_LEN },
+});
+
+const GETLINK_ATTRS = new Set<number>([IFLA.IFNAME, IFLA.ALT_IFNAME, IFLA.EXT_MASK, IFLA.TARGET_NETNSID]);
+
+function payloadLength(message: Uint8Array): number {
+  return new DataView(message.buffer, message.byteOffset, message.byteLength).getUint32(0, true) - NLMSG_HDRLEN;
+}
+
+/** Any of `__ifi_pad`, `ifi_type`, `ifi_flags`, `ifi_change` set. */
+function headerHasValues(message: Uint8Array): boolean {
+  const ifm = decodeIfInfoMsg(message, NLMSG_HDRLEN);
+  return message[NLMSG_HDRLEN + 1] !== 0 || ifm.type !== 0 || ifm.flags !== 0 || ifm.change !== 0;
+}
+
+/** `rtnl_valid_getlink_req()`. */
+function validGetlinkReq(req: DoitRequest): ParsedAttrs {
+  if (payloadLength(req.message) < IFINFOMSG_LEN) throw new ErrnoError(Errno.EINVAL, 'Invalid header for get link');
+  if (!req.strict) return req.parse(IFINFOMSG_LEN, iflaPolicy, NL_VALIDATE.LIBERAL);
+  if (headerHasValues(req.message)) throw new ErrnoError(Errno.EINVAL, 'Invalid values in header for get link request');
+  const tb = req.parse(IFINFOMSG_LEN, iflaPolicy, NL_VALIDATE.DEPRECATED_STRICT);
+  for (let type = 0; type < tb.tb.length; type += 1) {
+    if (tb.tb[type] && !GETLINK_ATTRS.has(type))
+      throw new ErrnoError(Errno.EINVAL, 'Unsupported attribute in get link request');
+  }
+  return tb;
+}
+
+/**
+ * IFLA_TARGET_NETNSID: rtnlkit has no namespace ids yet, so every id is unknown
+ * (`rtnl_get_net_ns_capable()` → EINVAL).
+ */
+function targetTable(req: DoitRequest | DumpCallback, tb: ParsedAttrs | undefined, extack?: string): LinkTable {
+  if (tb?.tb[IFLA.TARGET_NETNSID]) throw new ErrnoError(Errno.EINVAL, extack);
+  return linkTable(req.net);
+}
+
+/** `rtnl_dev_get()`: by IFLA_IFNAME, else IFLA_ALT_IFNAME (rtnlkit has no alternative names yet). */
+function devByName(table: LinkTable, tb: ParsedAttrs): NetDevice | undefined {
+  const ifname = tb.tb[IFLA.IFNAME];
+  if (ifname) return table.getByName(nla.string(ifname).slice(0, IFNAMSIZ - 1));
+  return undefined;
+}
+
+/** `rtnl_getlink()`: one device by `ifi_index` (> 0) or by name; ENODEV if none, EINVAL for neither. */
+export function rtnlGetlink(req: DoitRequest): void {
+  const tb = validGetlinkReq(req);
+  const table = targetTable(req, tb);
+  const ifm = decodeIfInfoMsg(req.message, NLMSG_HDRLEN);
+  let dev: NetDevice | undefined;
+  if (ifm.index > 0) dev = table.getByIndex(ifm.index);
+  else if (tb.tb[IFLA.IFNAME] || tb.tb[IFLA.ALT_IFNAME]) dev = devByName(table, tb);
+  else throw new ErrnoError(Errno.EINVAL);
+  if (!dev) throw new ErrnoError(Errno.ENODEV);
+  req.reply(fillIfinfo(dev, { type: RTM.NEWLINK, flags: 0, seq: req.header.seq, portId: req.socket.portId }));
+}
+
+interface DumpFilter {
+  /** IFLA_MASTER: 0 none; -1 (0xffffffff) "no master". */
+  master: number;
+  filtered: boolean;
+}
+
+/** `rtnl_valid_dump_ifinfo_req()` and the attribute walk of `rtnl_dump_ifinfo()`. */
+function dumpFilter(cb: DumpCallback): DumpFilter {
+  const filter: DumpFilter = { master: 0, filtered: false };
+  let tb: ParsedAttrs;
+  if (cb.strict) {
+    if (payloadLength(cb.message) < IFINFOMSG_LEN) throw new ErrnoError(Errno.EINVAL, 'Invalid header for link dump');
+    if (headerHasValues(cb.message))
+      throw new ErrnoError(Errno.EINVAL, 'Invalid values in header for link dump request');
+    if (decodeIfInfoMsg(cb.message, NLMSG_HDRLEN).index !== 0)
+      throw new ErrnoError(Errno.EINVAL, 'Filter by device index not supported for link dumps');
+    tb = cb.parse(IFINFOMSG_LEN, iflaPolicy, NL_VALIDATE.DEPRECATED_STRICT);
+  } else {
+    // "A hack to preserve kernel<->userspace interface": iproute2 before v3.9 sent an rtgenmsg.
+    const hdrlen = payloadLength(cb.message) < IFINFOMSG_LEN ? RTGENMSG_LEN : IFINFOMSG_LEN;
+    try {
+      tb = cb.parse(hdrlen, iflaPolicy, NL_VALIDATE.LIBERAL);
+    } catch {
+      return filter; // without strict checking, a bad request still dumps everything
+    }
+  }
+  for (let type = 0; type < tb.tb.length; type += 1) {
+    const attr = tb.tb[type];
+    if (!attr) continue;
+    switch (type) {
+      case IFLA.TARGET_NETNSID:
+        targetTable(cb, tb, 'Invalid target network namespace id');
+        break;
+      case IFLA.EXT_MASK:
+        break;
+      case IFLA.MASTER:
+        filter.master = nla.s32(attr);
+        break;
+      case IFLA.LINKINFO:
+        // The kind filter: no link kinds are registered yet, so no kind is found and nothing filters.
+        break;
+      default:
+        if (cb.strict) throw new ErrnoError(Errno.EINVAL, 'Unsupported attribute in link dump request');
+    }
+  }
+  filter.filtered = filter.master !== 0;
+  return filter;
+}
+
+/** `link_master_filtered()`. */
+function masterFiltered(dev: NetDevice, master: number): boolean {
+  if (master === 0) return false;
+  if (master === -1) return dev.master !== undefined;
+  return dev.master?.ifindex !== master;
+}
+
+/**
+ * `rtnl_dump_ifinfo()`: every device of the namespace in ifindex order, resuming at
+ * `cursor.ifindex`; `cb.seq = dev_base_seq` and a consistency check at the end of each pass.
+ */
+export function rtnlDumpIfinfo(cb: DumpCallback): boolean {
+  const filter = dumpFilter(cb);
+  const table = linkTable(cb.net);
+  const flags = NLM_F.MULTI | (filter.filtered ? NLM_F.DUMP_FILTERED : 0);
+  let more = false;
+  for (let dev = table.firstFrom(cb.cursor.ifindex ?? 0); dev; dev = table.firstFrom(dev.ifindex + 1)) {
+    if (masterFiltered(dev, filter.master)) continue;
+    const message = fillIfinfo(dev, { type: RTM.NEWLINK, flags, seq: cb.header.seq, portId: cb.socket.portId });
+    if (!cb.put(message)) {
+      cb.cursor.ifindex = dev.ifindex;
+      more = true;
+      break;
+    }
+  }
+  if (!more) cb.cursor.ifindex = 0x7fffffff;
+  cb.seq = table.devBaseSeq;
+  cb.checkConsistent();
+  return more;
+}

@@ -1,0 +1,155 @@
+/**
+ * `struct net_device`, as far as rtnlkit models it: identity (ifindex, name, namespace), the
+ * fields RTM_NEWLINK messages report, and the state flags that derive the reported ones. Defaults
+ * are those of an Ethernet device after `alloc_netdev()` + `ether_setup()`; a kind (or the
+ * loopback setup) overrides them before registration.
+ */
+import { IFF, type Net } from '@rtnlkit/core';
+import {
+  ARPHRD,
+  DEFAULT_TX_QUEUE_LEN,
+  ETH_ALEN,
+  ETH_DATA_LEN,
+  ETH_MIN_MTU,
+  IF_LINK_MODE,
+  IF_OPER,
+  INIT_NETDEV_GROUP,
+} from './constants';
+
+/** The fields a device can be set up with before registration. */
+export interface NetDeviceSetup {
+  /** A name, or a pattern with one `%d` (`dev_alloc_name`). */
+  name: string;
+  /** ARPHRD_*; default ARPHRD_ETHER. */
+  type?: number;
+  /** IFF_* as set in `dev->flags` (UP, LOOPBACK, NOARP, …); default BROADCAST | MULTICAST. */
+  flags?: number;
+  mtu?: number;
+  minMtu?: number;
+  maxMtu?: number;
+  txqlen?: number;
+  /** Hardware address; its length is `addr_len`. Default: six zero bytes. */
+  address?: Uint8Array;
+  /** Broadcast address; default ff:ff:ff:ff:ff:ff for a 6-byte address, zeros otherwise. */
+  broadcast?: Uint8Array;
+  group?: number;
+  numTxQueues?: number;
+  numRxQueues?: number;
+  /** `netns_immutable` (was NETIF_F_NETNS_LOCAL): the device may not change namespace. */
+  netnsImmutable?: boolean;
+  /** The device starts with its carrier off (`netif_carrier_off()` in setup, as veth does). */
+  noCarrier?: boolean;
+  /** The `rtnl_link_ops` kind (`veth`, `bridge`, …), undefined for devices without one (lo). */
+  kind?: string;
+}
+
+export class NetDevice {
+  /** 0 until registered. */
+  ifindex = 0;
+  name: string;
+  /** The namespace the device is registered in. */
+  net: Net | undefined;
+  /** ARPHRD_* */
+  type: number;
+  /**
+   * `dev->flags`: IFF_UP and the configuration flags. RUNNING, LOWER_UP and DORMANT are derived
+   * (see {@link reportedFlags}), PROMISC and ALLMULTI reported from `gflags`.
+   */
+  flags: number;
+  /** `dev->gflags`: PROMISC / ALLMULTI as user space asked for them. */
+  gflags = 0;
+  mtu: number;
+  minMtu: number;
+  maxMtu: number;
+  txqlen: number;
+  address: Uint8Array;
+  broadcast: Uint8Array;
+  /** IF_OPER_*; reported only while the device runs (IF_OPER_DOWN otherwise). */
+  operstate: number = IF_OPER.UNKNOWN;
+  /** IF_LINK_MODE_* */
+  linkMode: number = IF_LINK_MODE.DEFAULT;
+  /** `netif_carrier_ok()`. */
+  carrier: boolean;
+  carrierUpCount = 0;
+  carrierDownCount = 0;
+  /** `ifalias`, undefined when unset. */
+  alias: string | undefined;
+  group: number;
+  /** The master (upper) device, e.g. a bridge, if enslaved. */
+  master: NetDevice | undefined;
+  promiscuity = 0;
+  allmulti = 0;
+  numTxQueues: number;
+  numRxQueues: number;
+  netnsImmutable: boolean;
+  protoDown = false;
+  readonly kind: string | undefined;
+
+  constructor(setup: NetDeviceSetup) {
+    this.name = setup.name;
+    this.net = undefined;
+    this.type = setup.type ?? ARPHRD.ETHER;
+    this.flags = setup.flags ?? IFF.BROADCAST | IFF.MULTICAST;
+    this.mtu = setup.mtu ?? ETH_DATA_LEN;
+    this.minMtu = setup.minMtu ?? ETH_MIN_MTU;
+    this.maxMtu = setup.maxMtu ?? ETH_DATA_LEN;
+    this.txqlen = setup.txqlen ?? DEFAULT_TX_QUEUE_LEN;
+    this.address = setup.address ? new Uint8Array(setup.address) : new Uint8Array(ETH_ALEN);
+    const addrLen = this.address.length;
+    this.broadcast = setup.broadcast
+      ? new Uint8Array(setup.broadcast)
+      : addrLen === ETH_ALEN
+        ? new Uint8Array(ETH_ALEN).fill(0xff)
+        : new Uint8Array(addrLen);
+    this.carrier = !setup.noCarrier;
+    this.alias = undefined;
+    this.group = setup.group ?? INIT_NETDEV_GROUP;
+    this.master = undefined;
+    this.numTxQueues = setup.numTxQueues ?? 1;
+    this.numRxQueues = setup.numRxQueues ?? 1;
+    this.netnsImmutable = setup.netnsImmutable ?? false;
+    this.kind = setup.kind;
+  }
+
+  /** `dev->addr_len`. */
+  get addrLen(): number {
+    return this.address.length;
+  }
+
+  /** `netif_running()`: the device is administratively up (`__LINK_STATE_START`). */
+  get running(): boolean {
+    return (this.flags & IFF.UP) !== 0;
+  }
+
+  /** `netif_oper_up()`. */
+  get operUp(): boolean {
+    return this.operstate === IF_OPER.UP || this.operstate === IF_OPER.UNKNOWN;
+  }
+
+  /** `dev_get_flags()`: what `ifi_flags` reports. */
+  get reportedFlags(): number {
+    let flags =
+      (this.flags & ~(IFF.PROMISC | IFF.ALL_MULTI | IFF.RUNNING | IFF.LOWER_UP | IFF.DORMANT)) |
+      (this.gflags & (IFF.PROMISC | IFF.ALL_MULTI));
+    if (this.running) {
+      if (this.operUp) flags |= IFF.RUNNING;
+      if (this.carrier) flags |= IFF.LOWER_UP;
+      if (this.operstate === IF_OPER.DORMANT) flags |= IFF.DORMANT;
+    }
+    return flags >>> 0;
+  }
+
+  /** What IFLA_OPERSTATE reports: the operstate while running, IF_OPER_DOWN otherwise. */
+  get reportedOperstate(): number {
+    return this.running ? this.operstate : IF_OPER.DOWN;
+  }
+
+  /** `carrier_up_count + carrier_down_count`: IFLA_CARRIER_CHANGES. */
+  get carrierChanges(): number {
+    return this.carrierUpCount + this.carrierDownCount;
+  }
+
+  toString(): string {
+    return this.ifindex ? `${this.name}(${this.ifindex})` : this.name;
+  }
+}

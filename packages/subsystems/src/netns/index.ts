@@ -1,0 +1,1 @@
+export { Netns, netnsOf, type PernetOps } from './netns';
