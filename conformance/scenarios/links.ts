@@ -104,4 +104,16 @@ export const scenarios: Scenario[] = [
     },
     steps: [{ title: 'lo by index', send: message(RTM.GETLINK, REQ, 1, ifinfomsg({ index: 1 })) }],
   },
+  {
+    name: 'link-dump-busy',
+    description:
+      'Two link dumps in one datagram: the first sends lo and keeps its NLMSG_DONE for the next pass (DUMP_SPLIT_NLM_DONE), so the second finds a dump running and gets EBUSY, before the first dump ends.',
+    socket: { admin: false },
+    steps: [
+      {
+        title: 'two ip link show in one datagram',
+        send: [message(RTM.GETLINK, DUMP, 1, ifinfomsg()), message(RTM.GETLINK, DUMP | NLM_F.ACK, 2, ifinfomsg())],
+      },
+    ],
+  },
 ];

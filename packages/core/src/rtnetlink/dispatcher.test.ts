@@ -411,6 +411,43 @@ describe('dumps', () => {
     expect(all.at(-1)?.header.type).toBe(NLMSG.DONE);
   });
 
+  it('keeps the kernel order when a reader waits while the send is processed: EBUSY before the first DONE', async () => {
+    // One pass of data, then DONE in a pass of its own: like a link dump of a fresh namespace.
+    const rtnl = new Rtnetlink({ strategy: rtnlMutexStrategy() });
+    rtnl.handlers.register({
+      family: AF.UNSPEC,
+      type: RTM.GETLINK,
+      flags: RTNL_FLAG.DUMP_SPLIT_NLM_DONE,
+      async dumpit(cb) {
+        if (cb.cursor.done) return false;
+        await Promise.resolve();
+        cb.put(cb.builder(RTM.NEWLINK).bytes(new Uint8Array(16)).string(3, 'lo').finish());
+        cb.cursor.done = 1;
+        return false;
+      },
+    });
+    const s = rtnl.socket();
+    const reader = (async () => {
+      const got = [];
+      for (;;) {
+        const decoded = decodeDatagram(await s.recv());
+        got.push(...decoded.map((m) => [m.header.seq, m.header.type]));
+        if (decoded.some((m) => m.header.type === NLMSG.DONE)) return got;
+      }
+    })();
+    await s.send(
+      concat(
+        request(RTM.GETLINK, NLM_F.REQUEST | NLM_F.DUMP, 1, AF.UNSPEC),
+        request(RTM.GETLINK, NLM_F.REQUEST | NLM_F.DUMP, 2, AF.UNSPEC),
+      ),
+    );
+    const order = (await reader).filter(([, type]) => type !== RTM.NEWLINK);
+    expect(order).toEqual([
+      [2, NLMSG.ERROR],
+      [1, NLMSG.DONE],
+    ]);
+  });
+
   it('ends a failing dump with NLMSG_DONE carrying the errno and the extack message', async () => {
     const strategy = rtnlMutexStrategy();
     const rtnl = new Rtnetlink({ strategy });

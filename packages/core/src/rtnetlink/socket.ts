@@ -74,6 +74,9 @@ export class NetlinkSocket {
   private readonly readers: (() => void)[] = [];
   /** Serialises dump passes (`nlk->cb_mutex`). */
   private passes: Promise<void> = Promise.resolve();
+  /** Sends being processed, and readers waiting for them to finish. */
+  private sending = 0;
+  private readonly sendsDone: (() => void)[] = [];
 
   constructor(
     private readonly rtnl: Rtnetlink,
@@ -98,7 +101,13 @@ export class NetlinkSocket {
   async send(datagram: Uint8Array, options: { task?: Task } = {}): Promise<void> {
     if (this.closed) throw new ErrnoError(Errno.EBADF, 'socket is closed');
     if (datagram.length > this.sndbuf - 32) throw new ErrnoError(Errno.EMSGSIZE);
-    await this.rtnl.receive(this, datagram, options.task ?? new Task(this.name));
+    this.sending += 1;
+    try {
+      await this.rtnl.receive(this, datagram, options.task ?? new Task(this.name));
+    } finally {
+      this.sending -= 1;
+      if (this.sending === 0) for (const wake of this.sendsDone.splice(0)) wake();
+    }
   }
 
   /**
@@ -117,12 +126,16 @@ export class NetlinkSocket {
       }
       let datagram = this.take();
       if (datagram === undefined && this.dump) {
+        // In the kernel the whole datagram is handled inside sendmsg() before the sender reads:
+        // a reader of this socket lets a send in progress finish before it continues the dump,
+        // so replies keep the kernel's order (an EBUSY for a second dump before the first's DONE).
+        await this.sendsIdle();
         await this.continueDump();
         datagram = this.take();
       }
       if (datagram !== undefined) {
         // The kernel continues a running dump as soon as the reader has made room.
-        if (this.dump && this.queuedBytes <= this.rcvbuf / 2) await this.continueDump();
+        if (this.dump && this.sending === 0 && this.queuedBytes <= this.rcvbuf / 2) await this.continueDump();
         return datagram;
       }
       await this.waitForData(options.signal);
@@ -233,6 +246,11 @@ export class NetlinkSocket {
     });
     this.passes = next.catch(() => {});
     return next;
+  }
+
+  private sendsIdle(): Promise<void> {
+    if (this.sending === 0) return Promise.resolve();
+    return new Promise((resolve) => this.sendsDone.push(resolve));
   }
 
   private enqueue(datagram: Uint8Array): void {
