@@ -1,7 +1,8 @@
 /**
  * The fresh rtnlkit every scenario runs against, one per scenario and strategy variant: the
  * dispatcher with every subsystem that has landed installed (today the link subsystem: netns,
- * the device tables, lo in every namespace, RTM_GETLINK), so that every scenario sees the whole
+ * the device tables, lo in every namespace, link kinds ifb and bridge, RTM_GETLINK, SETLINK,
+ * NEWLINK and DELLINK), so that every scenario sees the whole
  * model, as every request to Linux sees the whole kernel.
  */
 import { LockEnv, Rtnetlink } from '@rtnlkit/core';

@@ -10,18 +10,23 @@ import {
   ErrnoError,
   IFINFOMSG_LEN,
   IFLA,
+  IFLA_INFO,
   linkAttrs,
   NL_VALIDATE,
   NLM_F,
   NLMSG_HDRLEN,
+  type Nlattr,
   nla,
+  nlaParseNested,
   overridePolicy,
   type ParsedAttrs,
   RTGENMSG_LEN,
   RTM,
+  rtLink,
 } from '@rtnlkit/core';
 import { ALTIFNAMSIZ, IFALIASZ, IFNAMSIZ, MAX_ADDR_LEN } from './constants';
 import { fillIfinfo } from './fill';
+import { linkKinds } from './kinds';
 import type { NetDevice } from './netdevice';
 import { type LinkTable, linkTable } from './table';
 
@@ -32,6 +37,11 @@ export const iflaPolicy = overridePolicy(linkAttrs, {
   ifalias: { len: IFALIASZ - 1 },
   address: { len: MAX_ADDR_LEN },
   broadcast: { len: MAX_ADDR_LEN },
+  'perm-address': { nla: 'reject' },
+  'tso-max-size': { nla: 'reject' },
+  'tso-max-segs': { nla: 'reject' },
+  allmulti: { nla: 'reject' },
+  'netns-immutable': { nla: 'reject' },
 });
 
 const GETLINK_ATTRS = new Set<number>([IFLA.IFNAME, IFLA.ALT_IFNAME, IFLA.EXT_MASK, IFLA.TARGET_NETNSID]);
@@ -69,7 +79,7 @@ function targetTable(req: DoitRequest | DumpCallback, tb: ParsedAttrs | undefine
 }
 
 /** `rtnl_dev_get()`: by IFLA_IFNAME, else IFLA_ALT_IFNAME (rtnlkit has no alternative names yet). */
-function devByName(table: LinkTable, tb: ParsedAttrs): NetDevice | undefined {
+export function devByName(table: LinkTable, tb: ParsedAttrs): NetDevice | undefined {
   const ifname = tb.tb[IFLA.IFNAME];
   if (ifname) return table.getByName(nla.string(ifname).slice(0, IFNAMSIZ - 1));
   return undefined;
@@ -91,7 +101,26 @@ export function rtnlGetlink(req: DoitRequest): void {
 interface DumpFilter {
   /** IFLA_MASTER: 0 none; -1 (0xffffffff) "no master". */
   master: number;
+  /** The kind of IFLA_LINKINFO, when it names a registered one. */
+  kind?: string | undefined;
   filtered: boolean;
+}
+
+/**
+ * `linkinfo_to_kind_ops()`: the registered kind IFLA_INFO_KIND names; undefined for a nest that
+ * does not parse, has no kind, or names an unregistered one (then nothing is filtered).
+ */
+function linkinfoToKind(cb: DumpCallback, attr: Nlattr): string | undefined {
+  let info: ParsedAttrs;
+  try {
+    info = nlaParseNested(attr, rtLink.linkinfoAttrs, NL_VALIDATE.LIBERAL);
+  } catch {
+    return undefined;
+  }
+  const kind = info.tb[IFLA_INFO.KIND];
+  if (!kind) return undefined;
+  const name = nla.string(kind);
+  return linkKinds(cb.rtnl).get(name) ? name : undefined;
 }
 
 /** `rtnl_valid_dump_ifinfo_req()` and the attribute walk of `rtnl_dump_ifinfo()`. */
@@ -127,13 +156,13 @@ function dumpFilter(cb: DumpCallback): DumpFilter {
         filter.master = nla.s32(attr);
         break;
       case IFLA.LINKINFO:
-        // The kind filter: no link kinds are registered yet, so no kind is found and nothing filters.
+        filter.kind = linkinfoToKind(cb, attr);
         break;
       default:
         if (cb.strict) throw new ErrnoError(Errno.EINVAL, 'Unsupported attribute in link dump request');
     }
   }
-  filter.filtered = filter.master !== 0;
+  filter.filtered = filter.master !== 0 || filter.kind !== undefined;
   return filter;
 }
 
@@ -155,6 +184,7 @@ export function rtnlDumpIfinfo(cb: DumpCallback): boolean {
   let more = false;
   for (let dev = table.firstFrom(cb.cursor.ifindex ?? 0); dev; dev = table.firstFrom(dev.ifindex + 1)) {
     if (masterFiltered(dev, filter.master)) continue;
+    if (filter.kind !== undefined && dev.kind !== filter.kind) continue;
     const message = fillIfinfo(dev, { type: RTM.NEWLINK, flags, seq: cb.header.seq, portId: cb.socket.portId });
     if (!cb.put(message)) {
       cb.cursor.ifindex = dev.ifindex;

@@ -1,7 +1,37 @@
 export { ARPHRD, ETH_ALEN, IF_LINK_MODE, IF_OPER, IFNAMSIZ } from './constants';
+export {
+  combineFlags,
+  devChangeFlags,
+  devChangeFlagsNoNotify,
+  devChangeName,
+  devChangeTxQueueLen,
+  devSetAlias,
+  devSetMtu,
+  devValidateMtu,
+  netdevStateChange,
+  notifyFlags,
+  type RegisterOptions,
+  registerNetdevice,
+  unregisterNetdevice,
+} from './dev';
+export {
+  callNetdeviceNotifiers,
+  NETDEV,
+  type NetdevChain,
+  type NetdevNotifierInfo,
+  type NotifyOrigin,
+  netdevChain,
+  registerNetdeviceNotifier,
+  registerRtnetlinkEvent,
+  rtmsgIfinfo,
+  rtmsgIfinfoBuild,
+} from './events';
 export { type FillOptions, fillIfinfo, MODELLED_LINK_ATTRIBUTES } from './fill';
 export { iflaPolicy, rtnlDumpIfinfo, rtnlGetlink } from './getlink';
+export { bridgeLinkOps, ifbLinkOps, LinkKinds, linkKinds, type RtnlLinkOps, randomEtherAddr } from './kinds';
 export { LOOPBACK_IFINDEX, loopbackDevice } from './loopback';
 export { NetDevice, type NetDeviceSetup } from './netdevice';
-export { type InstalledSubsystem, LINK_LOCK_CLASSES, linkPernetOps, linkSubsystem } from './subsystem';
+export { rtnlDellink, rtnlNewlink } from './newlink';
+export { applyLinkChange, checkLinkChange, type LinkChange, rtnlSetlink, SETLINK_ATTRS } from './setlink';
+export { type InstalledSubsystem, LINK_KINDS, LINK_LOCK_CLASSES, linkPernetOps, linkSubsystem } from './subsystem';
 export { devValidName, LinkTable, linkTable } from './table';

@@ -16,9 +16,17 @@ import {
   type Task,
 } from '@rtnlkit/core';
 import { netnsOf, type PernetOps } from '../netns/netns';
+import { registerNetdevice, unregisterNetdevice } from './dev';
+import { registerRtnetlinkEvent } from './events';
 import { rtnlDumpIfinfo, rtnlGetlink } from './getlink';
+import { bridgeLinkOps, ifbLinkOps, linkKinds, type RtnlLinkOps } from './kinds';
 import { loopbackDevice } from './loopback';
+import { rtnlDellink, rtnlNewlink } from './newlink';
+import { rtnlSetlink } from './setlink';
 import { dropLinkTable, linkTable } from './table';
+
+/** The link kinds the subsystem registers (`rtnl_link_register()`), in this order. */
+export const LINK_KINDS: readonly RtnlLinkOps[] = [ifbLinkOps, bridgeLinkOps];
 
 /** What the link subsystem declares: RTNL alone for now. */
 export const LINK_LOCK_CLASSES: readonly LockClassDecl[] = [RTNL_CLASS];
@@ -33,14 +41,13 @@ export function linkPernetOps(rtnl: Rtnetlink): PernetOps {
   return {
     name: 'link',
     async init(net, task) {
-      const table = linkTable(net);
-      await underRtnl(net, task, () => table.register(loopbackDevice()));
+      await underRtnl(net, task, () => registerNetdevice(rtnl, net, loopbackDevice()));
     },
     async exit(net, task) {
       const table = linkTable(net);
       // default_device_exit_batch(): what is left is unregistered, in reverse ifindex order.
-      await underRtnl(net, task, () => {
-        for (const dev of table.devices().reverse()) table.unregister(dev);
+      await underRtnl(net, task, async () => {
+        for (const dev of table.devices().reverse()) await unregisterNetdevice(rtnl, dev);
       });
       dropLinkTable(net);
     },
@@ -61,7 +68,17 @@ export function linkSubsystem(): Subsystem {
     async install(rtnl: Rtnetlink): Promise<InstalledSubsystem> {
       const netns = netnsOf(rtnl);
       const ops = linkPernetOps(rtnl);
-      await runTask('link-install', (task) => netns.register(ops, task));
+      // rtnetlink_init(): rtnetlink_event is on the netdevice chain before any device exists.
+      const unregisterEvent = registerRtnetlinkEvent(rtnl);
+      try {
+        await runTask('link-install', (task) => netns.register(ops, task));
+      } catch (error) {
+        unregisterEvent();
+        throw error;
+      }
+      const kinds = linkKinds(rtnl);
+      const kindOps = LINK_KINDS.filter((kind) => !kinds.get(kind.kind));
+      for (const kind of kindOps) kinds.register(kind);
       const unregisterHandlers = rtnl.handlers.registerMany([
         {
           family: AF.UNSPEC,
@@ -72,12 +89,39 @@ export function linkSubsystem(): Subsystem {
           locks: ['rtnl'],
           name: 'rtnl_getlink',
         },
+        {
+          family: AF.UNSPEC,
+          type: RTM.SETLINK,
+          doit: rtnlSetlink,
+          flags: RTNL_FLAG.DOIT_PERNET_WIP,
+          locks: ['rtnl'],
+          name: 'rtnl_setlink',
+        },
+        {
+          family: AF.UNSPEC,
+          type: RTM.NEWLINK,
+          doit: rtnlNewlink,
+          flags: RTNL_FLAG.DOIT_PERNET,
+          locks: ['rtnl'],
+          name: 'rtnl_newlink',
+        },
+        {
+          family: AF.UNSPEC,
+          type: RTM.DELLINK,
+          doit: rtnlDellink,
+          flags: RTNL_FLAG.DOIT_PERNET_WIP,
+          locks: ['rtnl'],
+          name: 'rtnl_dellink',
+        },
       ]);
       let removing: Promise<void> | undefined;
       const remove = (): Promise<void> => {
         if (!removing) {
           unregisterHandlers();
-          removing = runTask('link-remove', (task) => netns.unregister(ops, task));
+          removing = (async () => {
+            for (const kind of [...kindOps].reverse()) await kinds.unregister(kind);
+            await runTask('link-remove', (task) => netns.unregister(ops, task));
+          })().finally(unregisterEvent);
         }
         return removing;
       };

@@ -128,6 +128,18 @@ export class LinkTable {
     this.bumpSeq();
   }
 
+  /**
+   * The table part of `netif_change_name()`: validates the new name as registration does
+   * (EINVAL, EEXIST; a `%d` pattern takes the lowest free unit) and re-indexes the device.
+   */
+  rename(dev: NetDevice, name: string): void {
+    if (this.byIndex.get(dev.ifindex) !== dev) throw new TypeError(`${dev} is not registered in ${this.net}`);
+    const valid = this.validName(name);
+    this.byName.delete(dev.name);
+    dev.name = valid;
+    this.byName.set(valid, dev);
+  }
+
   /** `dev_base_seq_inc()`. */
   bumpSeq(): void {
     const next = (this.devBaseSeq + 1) >>> 0;

@@ -1,0 +1,205 @@
+/**
+ * Device operations of net/core/dev.c that change a registered device, each raising the netdevice
+ * notifier events and the RTNLGRP_LINK notifications Linux 6.18 raises: registration and
+ * unregistration, opening and closing (`__dev_change_flags`), mtu, tx queue length, alias, group,
+ * name. The caller holds RTNL. Validation that can fail comes before any change, so a thrown
+ * error leaves the device as it was.
+ */
+import { Errno, ErrnoError, IFF, RTM, type Rtnetlink } from '@rtnlkit/core';
+import { IFALIASZ } from './constants';
+import { callNetdeviceNotifiers, NETDEV, type NotifyOrigin, rtmsgIfinfo, rtmsgIfinfoBuild } from './events';
+import type { NetDevice } from './netdevice';
+import { linkTable } from './table';
+
+const encoder = new TextEncoder();
+
+/** The `dev->flags` bits user space may set directly (`__dev_change_flags`). */
+const USER_FLAGS =
+  IFF.DEBUG | IFF.NO_TRAILERS | IFF.NO_ARP | IFF.DYNAMIC | IFF.MULTICAST | IFF.PORTSEL | IFF.AUTO_MEDIA;
+/** `IFF_VOLATILE`: flags the device (driver or link state) owns. */
+const IFF_VOLATILE =
+  IFF.LOOPBACK |
+  IFF.POINT_TO_POINT |
+  IFF.BROADCAST |
+  IFF.ECHO |
+  IFF.MASTER |
+  IFF.SLAVE |
+  IFF.RUNNING |
+  IFF.LOWER_UP |
+  IFF.DORMANT;
+/** The `dev->flags` bits kept as they are by `__dev_change_flags`. */
+const KEPT_FLAGS = IFF.UP | IFF_VOLATILE | IFF.PROMISC | IFF.ALL_MULTI;
+
+export interface RegisterOptions {
+  /** The ifindex asked for (IFLA_NEW_IFINDEX / ifi_index on create). */
+  ifindex?: number;
+  /**
+   * Send the RTM_NEWLINK of registration (true by default). A device created by RTM_NEWLINK
+   * (`rtnl_link_state == RTNL_LINK_INITIALIZING`) is announced by `rtnl_configure_link()` instead.
+   */
+  announce?: boolean;
+}
+
+/**
+ * `register_netdevice()`: lists the device in `dev.net`'s table (see {@link LinkTable.register}),
+ * calls NETDEV_REGISTER (a veto unregisters it again and throws), then announces it.
+ */
+export async function registerNetdevice(
+  rtnl: Rtnetlink,
+  net: NonNullable<NetDevice['net']>,
+  dev: NetDevice,
+  options: RegisterOptions = {},
+): Promise<void> {
+  const table = linkTable(net);
+  table.register(dev, options.ifindex === undefined ? {} : { ifindex: options.ifindex });
+  const errno = await callNetdeviceNotifiers(rtnl, NETDEV.REGISTER, { dev });
+  if (errno) {
+    await callNetdeviceNotifiers(rtnl, NETDEV.UNREGISTER, { dev });
+    table.unregister(dev);
+    throw new ErrnoError(errno);
+  }
+  if (options.announce ?? true) rtmsgIfinfo(rtnl, RTM.NEWLINK, dev, ~0);
+}
+
+/**
+ * `unregister_netdevice_many_notify()` for one device: closes it if up (RTM_NEWLINK with
+ * IFF_UP | IFF_RUNNING, NETDEV_DOWN), unlists it, calls NETDEV_UNREGISTER, then sends RTM_DELLINK
+ * (change ~0) with the requester's sequence number and port id when a request deleted it.
+ */
+export async function unregisterNetdevice(rtnl: Rtnetlink, dev: NetDevice, origin?: NotifyOrigin): Promise<void> {
+  const net = dev.net;
+  if (!net) throw new TypeError(`${dev} is not registered`);
+  if (dev.running) {
+    // dev_close_many()
+    await callNetdeviceNotifiers(rtnl, NETDEV.GOING_DOWN, { dev });
+    dev.flags &= ~IFF.UP;
+    rtmsgIfinfo(rtnl, RTM.NEWLINK, dev, IFF.UP | IFF.RUNNING);
+    await callNetdeviceNotifiers(rtnl, NETDEV.DOWN, { dev });
+  }
+  await callNetdeviceNotifiers(rtnl, NETDEV.UNREGISTER, { dev });
+  // Filled while the table still knows the device's ifindex, sent once it is unlisted.
+  const send = rtmsgIfinfoBuild(RTM.DELLINK, dev, ~0, origin);
+  linkTable(net).unregister(dev);
+  send(rtnl, net);
+}
+
+/** `dev_get_flags()`-based combination of `ifi_flags` and `ifi_change` (`rtnl_dev_combine_flags`). */
+export function combineFlags(dev: NetDevice, flags: number, change: number): number {
+  // bugwards compatibility: ifi_change == 0 is treated as ~0
+  if (change) return ((flags & change) | (dev.reportedFlags & ~change)) >>> 0;
+  return flags >>> 0;
+}
+
+/**
+ * `__dev_change_flags()`: applies the user flags, opens or closes the device on IFF_UP (a
+ * NETDEV_PRE_UP veto is thrown before anything changes; GOING_DOWN before a close), toggles
+ * promiscuity and allmulti as asked. Sends nothing: see {@link devChangeFlags}.
+ */
+export async function devChangeFlagsNoNotify(rtnl: Rtnetlink, dev: NetDevice, flags: number): Promise<void> {
+  const oldFlags = dev.flags;
+  const opening = ((oldFlags ^ flags) & IFF.UP) !== 0 && (oldFlags & IFF.UP) === 0;
+  const closing = ((oldFlags ^ flags) & IFF.UP) !== 0 && (oldFlags & IFF.UP) !== 0;
+  if (opening) {
+    // __dev_open(): NETDEV_PRE_UP may veto before anything changes.
+    const errno = await callNetdeviceNotifiers(rtnl, NETDEV.PRE_UP, { dev });
+    if (errno) throw new ErrnoError(errno);
+  }
+  if (closing) await callNetdeviceNotifiers(rtnl, NETDEV.GOING_DOWN, { dev });
+  dev.flags = ((flags & USER_FLAGS) | (dev.flags & KEPT_FLAGS)) >>> 0;
+  if (opening) dev.flags |= IFF.UP;
+  if (closing) dev.flags &= ~IFF.UP;
+  if ((flags ^ dev.gflags) & IFF.PROMISC) {
+    dev.gflags ^= IFF.PROMISC;
+    dev.promiscuity += flags & IFF.PROMISC ? 1 : -1;
+  }
+  if ((flags ^ dev.gflags) & IFF.ALL_MULTI) {
+    dev.gflags ^= IFF.ALL_MULTI;
+    dev.allmulti += flags & IFF.ALL_MULTI ? 1 : -1;
+  }
+}
+
+/**
+ * `netif_change_flags()`: {@link devChangeFlagsNoNotify}, then `__dev_notify_flags()`:
+ * RTM_NEWLINK with the changed bits, NETDEV_UP / NETDEV_DOWN, NETDEV_CHANGE for other changes
+ * while up.
+ */
+export async function devChangeFlags(
+  rtnl: Rtnetlink,
+  dev: NetDevice,
+  flags: number,
+  origin?: NotifyOrigin,
+): Promise<void> {
+  const oldFlags = dev.flags;
+  const oldGflags = dev.gflags;
+  await devChangeFlagsNoNotify(rtnl, dev, flags);
+  const gchanges = (oldFlags ^ dev.flags) | (oldGflags ^ dev.gflags);
+  await notifyFlags(rtnl, dev, oldFlags, gchanges, origin);
+}
+
+/** `__dev_notify_flags()`. */
+export async function notifyFlags(
+  rtnl: Rtnetlink,
+  dev: NetDevice,
+  oldFlags: number,
+  gchanges: number,
+  origin?: NotifyOrigin,
+): Promise<void> {
+  const changes = dev.flags ^ oldFlags;
+  if (gchanges) rtmsgIfinfo(rtnl, RTM.NEWLINK, dev, gchanges, origin);
+  if (changes & IFF.UP) await callNetdeviceNotifiers(rtnl, dev.flags & IFF.UP ? NETDEV.UP : NETDEV.DOWN, { dev });
+  if (dev.flags & IFF.UP && changes & ~(IFF.UP | IFF.PROMISC | IFF.ALL_MULTI | IFF_VOLATILE))
+    await callNetdeviceNotifiers(rtnl, NETDEV.CHANGE, { dev, flagsChanged: changes });
+}
+
+/**
+ * `dev_validate_mtu()`: EINVAL below the minimum or (when the device has one) above the maximum,
+ * with the kernel's extack. `mtu` is the u32 of IFLA_MTU; the kernel compares it as an int.
+ */
+export function devValidateMtu(dev: NetDevice, mtu: number): void {
+  const signed = mtu | 0;
+  if (signed < 0 || signed < dev.minMtu) throw new ErrnoError(Errno.EINVAL, 'mtu less than device minimum');
+  if (dev.maxMtu > 0 && signed > dev.maxMtu) throw new ErrnoError(Errno.EINVAL, 'mtu greater than device maximum');
+}
+
+/** `netif_set_mtu_ext()`: validates, changes, raises NETDEV_CHANGEMTU (nothing if unchanged). */
+export async function devSetMtu(rtnl: Rtnetlink, dev: NetDevice, mtu: number): Promise<void> {
+  if (mtu === dev.mtu) return;
+  devValidateMtu(dev, mtu);
+  const oldMtu = dev.mtu;
+  dev.mtu = mtu;
+  await callNetdeviceNotifiers(rtnl, NETDEV.CHANGEMTU, { dev, oldMtu });
+}
+
+/** `netif_change_tx_queue_len()`: NETDEV_CHANGE_TX_QUEUE_LEN when it changed. */
+export async function devChangeTxQueueLen(rtnl: Rtnetlink, dev: NetDevice, txqlen: number): Promise<void> {
+  if (txqlen === dev.txqlen) return;
+  dev.txqlen = txqlen >>> 0;
+  await callNetdeviceNotifiers(rtnl, NETDEV.CHANGE_TX_QUEUE_LEN, { dev });
+}
+
+/** `netif_set_alias()` after its length check: an empty alias clears it. */
+export function devSetAlias(dev: NetDevice, alias: string): void {
+  if (encoder.encode(alias).length >= IFALIASZ) throw new ErrnoError(Errno.EINVAL);
+  dev.alias = alias === '' ? undefined : alias;
+}
+
+/**
+ * `netif_change_name()`: the name checks of registration (EINVAL, EEXIST), then
+ * NETDEV_CHANGENAME (and its RTM_NEWLINK). Nothing happens for the same name. A running device
+ * may be renamed (Linux 6.18 allows it; older kernels answered EBUSY).
+ */
+export async function devChangeName(rtnl: Rtnetlink, dev: NetDevice, name: string): Promise<void> {
+  const net = dev.net;
+  if (!net) throw new TypeError(`${dev} is not registered`);
+  if (name === dev.name) return;
+  const oldName = dev.name;
+  linkTable(net).rename(dev, name);
+  await callNetdeviceNotifiers(rtnl, NETDEV.CHANGENAME, { dev, oldName });
+}
+
+/** `netdev_state_change()`: NETDEV_CHANGE and RTM_NEWLINK (change 0), only while the device is up. */
+export async function netdevStateChange(rtnl: Rtnetlink, dev: NetDevice): Promise<void> {
+  if (!(dev.flags & IFF.UP)) return;
+  await callNetdeviceNotifiers(rtnl, NETDEV.CHANGE, { dev });
+  rtmsgIfinfo(rtnl, RTM.NEWLINK, dev, 0);
+}
