@@ -5,12 +5,9 @@ import {
   IFF,
   IFLA,
   IFLA_INFO,
-  LockEnv,
-  NETLINK_OPT,
   NLM_F,
   NLMSG_HDRLEN,
   NlMsgBuilder,
-  NOTIFY_DONE,
   RTM,
   RTNL_FLAG,
   RTNLGRP,
@@ -20,35 +17,16 @@ import {
 import { decodeDatagram, rtnlMutexStrategy } from '@rtnlkit/core/testing';
 import { describe, expect, it } from 'vitest';
 import { netnsOf } from '../netns/netns';
-import { NETDEV, type NetdevNotifierInfo, registerNetdeviceNotifier } from './events';
+import { NETDEV } from './events';
 import { bridgeLinkOps, ifbLinkOps, LinkKinds, linkKinds } from './kinds';
-import { type InstalledSubsystem, linkSubsystem } from './subsystem';
+import { linkSubsystem } from './subsystem';
 import { linkTable } from './table';
+import { linkRequest, linkWorld, sendAndListen } from './test-support';
 
-async function world() {
-  const env = new LockEnv({ lockdep: true });
-  const rtnl = new Rtnetlink({ strategy: rtnlMutexStrategy(), env });
-  const installed = (await rtnl.install(linkSubsystem())) as InstalledSubsystem;
-  const events: [number, string][] = [];
-  registerNetdeviceNotifier(rtnl, (event: number, info: NetdevNotifierInfo) => {
-    events.push([event, info.dev.name]);
-    return NOTIFY_DONE;
-  });
-  return { rtnl, env, installed, events, table: linkTable(rtnl.initNet) };
-}
-
-let seq = 1;
-function request(
-  type: number,
-  nlFlags: number,
-  fields: { index?: number; flags?: number; change?: number } = {},
-  attrs?: (b: NlMsgBuilder) => void,
-) {
-  const b = new NlMsgBuilder(type, NLM_F.REQUEST | NLM_F.ACK | nlFlags, seq++, 0);
-  b.bytes(encodeIfInfoMsg({ index: fields.index ?? 0, flags: fields.flags ?? 0, change: fields.change ?? 0 }));
-  attrs?.(b);
-  return b.finish().slice();
-}
+const world = linkWorld;
+const request = linkRequest;
+const send = sendAndListen;
+let seq = 100_000;
 
 const ADD = NLM_F.CREATE | NLM_F.EXCL;
 const add = (name: string, kind: string, more?: (b: NlMsgBuilder) => void, fields = {}) =>
@@ -58,20 +36,6 @@ const add = (name: string, kind: string, more?: (b: NlMsgBuilder) => void, field
     b.nest(IFLA.LINKINFO, (n) => n.string(IFLA_INFO.KIND, kind));
   });
 const del = (fields: { index?: number }, attrs?: (b: NlMsgBuilder) => void) => request(RTM.DELLINK, 0, fields, attrs);
-
-async function send(rtnl: Rtnetlink, message: Uint8Array) {
-  const sock = rtnl.socket({ admin: true });
-  sock.setOption(NETLINK_OPT.EXT_ACK, true);
-  const listener = rtnl.socket();
-  listener.addMembership(RTNLGRP.LINK);
-  await sock.send(message);
-  const replies = decodeDatagram(await sock.recv());
-  const notifications = [];
-  for (let d = listener.tryRecv(); d; d = listener.tryRecv()) notifications.push(...decodeDatagram(d));
-  sock.close();
-  listener.close();
-  return { ack: replies[replies.length - 1], replies, notifications };
-}
 
 describe('link kinds', () => {
   it('registers ifb and bridge at install, refuses a kind twice, and unregisters their devices with them', async () => {

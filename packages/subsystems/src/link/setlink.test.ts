@@ -1,72 +1,34 @@
 import {
   decodeIfInfoMsg,
   Errno,
-  encodeIfInfoMsg,
   IFF,
   IFLA,
-  LockEnv,
-  NETLINK_OPT,
-  NLM_F,
   NLMSG_HDRLEN,
-  NlMsgBuilder,
+  type NlMsgBuilder,
   NOTIFY_DONE,
   notifierFromErrno,
   RTM,
   RTNL_FLAG,
-  RTNLGRP,
-  Rtnetlink,
   runTask,
 } from '@rtnlkit/core';
-import { decodeDatagram, rtnlMutexStrategy } from '@rtnlkit/core/testing';
+import { decodeDatagram } from '@rtnlkit/core/testing';
 import { describe, expect, it } from 'vitest';
 import { netnsOf } from '../netns/netns';
 import { IF_OPER } from './constants';
 import { devValidateMtu, registerNetdevice } from './dev';
-import { NETDEV, type NetdevNotifierInfo, registerNetdeviceNotifier } from './events';
+import { NETDEV, registerNetdeviceNotifier } from './events';
 import { NetDevice } from './netdevice';
-import { type InstalledSubsystem, linkSubsystem } from './subsystem';
 import { linkTable } from './table';
+import { linkRequest, linkWorld, sendAndListen } from './test-support';
 
-async function world() {
-  const env = new LockEnv({ lockdep: true });
-  const rtnl = new Rtnetlink({ strategy: rtnlMutexStrategy(), env });
-  const installed = (await rtnl.install(linkSubsystem())) as InstalledSubsystem;
-  const events: [number, string][] = [];
-  registerNetdeviceNotifier(rtnl, (event: number, info: NetdevNotifierInfo) => {
-    events.push([event, info.dev.name]);
-    return NOTIFY_DONE;
-  });
-  return { rtnl, installed, events, lo: linkTable(rtnl.initNet).getByName('lo') as NetDevice };
-}
+const world = linkWorld;
+const send = sendAndListen;
 
-let seq = 1;
 function setlink(
   fields: { index?: number; flags?: number; change?: number; nlFlags?: number },
   attrs?: (b: NlMsgBuilder) => void,
 ) {
-  const b = new NlMsgBuilder(RTM.SETLINK, NLM_F.REQUEST | NLM_F.ACK | (fields.nlFlags ?? 0), seq++, 0);
-  b.bytes(encodeIfInfoMsg({ index: fields.index ?? 0, flags: fields.flags ?? 0, change: fields.change ?? 0 }));
-  attrs?.(b);
-  return b.finish().slice();
-}
-
-/** Sends `request` on an admin socket that listens to RTNLGRP_LINK; the ack and the notifications. */
-async function send(rtnl: Rtnetlink, request: Uint8Array) {
-  const sock = rtnl.socket({ admin: true });
-  sock.setOption(NETLINK_OPT.EXT_ACK, true);
-  const listener = rtnl.socket();
-  listener.addMembership(RTNLGRP.LINK);
-  await sock.send(request);
-  const [ack] = decodeDatagram(await sock.recv());
-  const notifications = [];
-  for (;;) {
-    const datagram = listener.tryRecv();
-    if (!datagram) break;
-    notifications.push(...decodeDatagram(datagram));
-  }
-  sock.close();
-  listener.close();
-  return { ack, notifications };
+  return linkRequest(RTM.SETLINK, fields.nlFlags ?? 0, fields, attrs);
 }
 
 describe('RTM_SETLINK', () => {
