@@ -45,17 +45,18 @@ export { type AckOptions, buildAck, buildDone } from './rtnetlink/ack';
 export { DumpRun } from './rtnetlink/dump';
 export { type HandlerEntry, type HandlerSpec, HandlerTable } from './rtnetlink/handlers';
 export { HandlerOwner } from './rtnetlink/owner';
-export type { DoIt, DoitRequest, DumpCallback, DumpIt, Extack } from './rtnetlink/request';
+export type { DoIt, DoitRequest, DumpCallback, DumpIt, Extack, Prepare, Prepared } from './rtnetlink/request';
 export { type NotifyOptions, RTNL_CLASS, Rtnetlink, type RtnetlinkOptions } from './rtnetlink/rtnetlink';
 export { NetlinkSocket, type RecvOptions, type SocketOptions, type SocketStats } from './rtnetlink/socket';
 export type { Subsystem } from './rtnetlink/subsystem';
-export type {
-  LockClassDecl,
-  LockClassName,
-  LockStrategy,
-  StrategyCall,
-  StrategyHost,
-  SubsystemLock,
+export {
+  callNets,
+  type LockClassDecl,
+  type LockClassName,
+  type LockStrategy,
+  type StrategyCall,
+  type StrategyHost,
+  type SubsystemLock,
 } from './strategy/strategy';
 export { aliasLock, mutexLock } from './strategy/subsystem-locks';
 export {

@@ -15,6 +15,7 @@
 import {
   type AcquireOptions,
   aliasLock,
+  callNets,
   compareNets,
   type LockClass,
   type LockClassName,
@@ -191,12 +192,19 @@ export function elidedStrategy(options: ElidedStrategyOptions = {}): ElidedStrat
       const acquire: AcquireOptions | undefined = instrumented ? { at: call.handler.name } : undefined;
       const big = rtnlMutex();
       if (locking === 'rtnl') return big.runExclusive(call.task, body, acquire);
-      // rtnl_net_lock(net): rtnl_lock(); __rtnl_net_lock(net) — and the reverse on the way out.
-      const own = netMutex(call.net);
+      // rtnl_nets_lock(): rtnl_lock(), then __rtnl_net_lock() of each namespace in order — and
+      // the reverse on the way out.
+      const own = callNets(call).map(netMutex);
       await big.lock(call.task, acquire);
+      const taken: Mutex[] = [];
       try {
-        return await own.runExclusive(call.task, body, acquire);
+        for (const mutex of own) {
+          await mutex.lock(call.task, acquire);
+          taken.push(mutex);
+        }
+        return await body();
       } finally {
+        for (const mutex of taken.reverse()) mutex.unlock(call.task);
         big.unlock(call.task);
       }
     },

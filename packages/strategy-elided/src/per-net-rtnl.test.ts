@@ -29,6 +29,38 @@ function world(lockdep: LockdepOptions = {}) {
 const heldNames = (task: Task) => task.held.map((h) => h.lock.name);
 
 describe('elidedStrategy({ perNetRtnl: true })', () => {
+  it('takes rtnl_net of every namespace a prepare stage names, init_net first, whichever side asks (rtnl_nets_lock)', async () => {
+    const { strategy, rtnl, clock, env } = world();
+    const a = new Net('A');
+    const b = new Net('B');
+    const seen: string[] = [];
+    rtnl.handlers.register({
+      family: AF.UNSPEC,
+      type: RTM.NEWLINK,
+      flags: RTNL_FLAG.DOIT_PERNET,
+      name: 'rtnl_newlink',
+      // The veth peer goes to the namespace named by the request's family byte (a toy encoding).
+      prepare: (req) => ({ nets: [req.net === a ? rtnl.initNet : a, b] }),
+      async doit(req) {
+        seen.push(`${req.net.name}: ${heldNames(req.task).join(' > ')}`);
+        await clock.sleep(1);
+      },
+    });
+    const errnos = await clock.run(() =>
+      Promise.all([
+        call(rtnl.socket({ admin: true, net: a }), toyRequest(RTM.NEWLINK)),
+        call(rtnl.socket({ admin: true }), toyRequest(RTM.NEWLINK)),
+      ]),
+    );
+    expect(errnos).toEqual([0, 0]);
+    expect(seen).toEqual([
+      'A: rtnl > rtnl_net(init_net) > rtnl_net(A) > rtnl_net(B)',
+      'init_net: rtnl > rtnl_net(init_net) > rtnl_net(A) > rtnl_net(B)',
+    ]);
+    for (const net of [rtnl.initNet, a, b]) expect(strategy.rtnlNet(net).locked).toBe(false);
+    expect(env.lockdep?.reports).toEqual([]);
+  });
+
   it('runs a DOIT_PERNET doit in namespace A under RTNL and then rtnl_net(A), released in reverse', async () => {
     const { strategy, rtnl, clock, env } = world();
     const a = new Net('A');

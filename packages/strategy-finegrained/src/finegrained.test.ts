@@ -72,6 +72,36 @@ describe('run: what a doit or a dump pass takes', () => {
     expect(granted).toEqual(['fib', 'devinet', 'rtnl']);
   });
 
+  it('takes a per-namespace class in every namespace a prepare stage names, in rtnl_nets_lock() order', async () => {
+    const { rtnl, clock, strategy, env } = world();
+    const a = new Net('A');
+    const seen: string[] = [];
+    rtnl.handlers.register({
+      family: AF.UNSPEC,
+      type: RTM.NEWLINK,
+      locks: ['rtnl_net', 'rtnl'],
+      name: 'rtnl_newlink',
+      prepare: (req) => ({ nets: [req.net === a ? rtnl.initNet : a] }),
+      async doit(req) {
+        seen.push(`${req.net.name}: ${names(strategy, req.task).join(' > ')}`);
+        await clock.sleep(1);
+      },
+    });
+    const errnos = await clock.run(() =>
+      Promise.all([
+        call(rtnl.socket({ admin: true, net: a }), toyRequest(RTM.NEWLINK)),
+        call(rtnl.socket({ admin: true }), toyRequest(RTM.NEWLINK)),
+      ]),
+    );
+    expect(errnos).toEqual([0, 0]);
+    expect(seen).toEqual([
+      'A: rtnl > rtnl_net(init_net) > rtnl_net(A)',
+      'init_net: rtnl > rtnl_net(init_net) > rtnl_net(A)',
+    ]);
+    expect(env.lockdep?.reports).toEqual([]);
+    expect(strategy.violations).toEqual([]);
+  });
+
   it('breaks ties of rank by name', async () => {
     const { rtnl, clock, strategy } = world();
     rtnl.declareLockClasses([{ name: 'addrconf', rank: 10 }]);

@@ -12,6 +12,7 @@
  */
 import {
   type AcquireOptions,
+  callNets,
   compareNets,
   type HandlerEntry,
   type InstanceComparator,
@@ -162,7 +163,11 @@ class Finegrained implements FinegrainedStrategy {
     if (plan.length === 0) return body();
     const task = call.task;
     const at = call.handler.name;
-    const instances = plan.map((state) => this.instance(state, call.net));
+    // A per-namespace class is taken in every namespace of the call, in rtnl_nets_lock() order.
+    const nets = callNets(call);
+    const instances = plan.flatMap((state) =>
+      state.decl.perNet ? nets.map((net) => this.instance(state, net)) : [this.instance(state, call.net)],
+    );
     const held = this.heldList(task);
     // Check the whole plan against what the task held before, so that a refusal comes before any wait.
     const outside = held.length;

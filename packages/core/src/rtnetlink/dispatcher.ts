@@ -9,7 +9,7 @@ import { messagesOf, type NlMsg } from '../wire/nlmsg';
 import { buildAck } from './ack';
 import { DumpRun } from './dump';
 import type { HandlerEntry } from './handlers';
-import { answerBuilder, type DoitRequest, type Extack, RequestContext } from './request';
+import { answerBuilder, type DoitRequest, type Extack, type Prepared, RequestContext } from './request';
 import type { Rtnetlink } from './rtnetlink';
 import type { NetlinkSocket } from './socket';
 
@@ -79,19 +79,40 @@ async function rtnetlinkRcvMsg(
       return -Errno.EOPNOTSUPP;
     }
     const request = new Request(rtnl, socket, msg.header, msg.bytes, task, extack);
+    // The handler's unlocked first stage: its failure is the answer, with no lock ever taken.
+    try {
+      request.prepared = (await entry.prepare?.(request)) ?? undefined;
+    } catch (error) {
+      return -rtnl.errnoOf(error, extack);
+    }
     const unlocked = (entry.flags & RTNL_FLAG.DOIT_UNLOCKED) !== 0;
-    return await rtnl.strategy.run({ handler: entry, kind: 'doit', net: socket.net, task }, async () => {
-      // Under the lock the handler is looked up again: it may have been replaced or removed.
-      const current = unlocked ? entry : lookup(rtnl, family, type, 'doit');
-      const doit = current?.doit;
-      if (!doit) return -Errno.EOPNOTSUPP;
-      try {
-        await doit(request);
-        return 0;
-      } catch (error) {
-        return -rtnl.errnoOf(error, extack);
-      }
-    });
+    const { prepared } = request;
+    try {
+      const call = {
+        handler: entry,
+        kind: 'doit',
+        net: socket.net,
+        task,
+        ...(prepared?.nets && { nets: prepared.nets }),
+      } as const;
+      return await rtnl.strategy.run(call, async () => {
+        // Under the lock the handler is looked up again: it may have been replaced or removed. A
+        // doit with a prepare stage keeps its entry (what was prepared belongs to that doit).
+        const current = unlocked || entry.prepare ? entry : lookup(rtnl, family, type, 'doit');
+        const doit = current?.doit;
+        if (!doit) return -Errno.EOPNOTSUPP;
+        try {
+          await doit(request);
+          return 0;
+        } catch (error) {
+          return -rtnl.errnoOf(error, extack);
+        }
+      });
+    } finally {
+      // rtnl_unlock() → netdev_run_todo(), then what the prepare stage pinned (rtnl_link_ops_put).
+      await request.runAfterUnlock();
+      prepared?.release?.();
+    }
   } catch (error) {
     // The strategy itself refused (a lockdep refusal, an abort): an error reply, never a throw.
     return -rtnl.errnoOf(error, extack);
@@ -109,6 +130,24 @@ function lookup(rtnl: Rtnetlink, family: number, type: number, want: 'doit' | 'd
 }
 
 class Request extends RequestContext implements DoitRequest {
+  prepared: Prepared | undefined;
+  private readonly todo: (() => void | Promise<void>)[] = [];
+
+  afterUnlock(work: () => void | Promise<void>): void {
+    this.todo.push(work);
+  }
+
+  /** Runs the queued work in order; a throw is a fault of the instance, and the rest still runs. */
+  async runAfterUnlock(): Promise<void> {
+    for (let work = this.todo.shift(); work; work = this.todo.shift()) {
+      try {
+        await work();
+      } catch (error) {
+        this.rtnl.fault(error);
+      }
+    }
+  }
+
   builder(type: number, flags = 0) {
     return answerBuilder(this.header, this.socket.portId, type, flags);
   }

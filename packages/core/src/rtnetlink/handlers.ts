@@ -8,7 +8,7 @@
 import type { LockClassName } from '../strategy/strategy';
 import { RTM_BASE, RTM_MAX, RTNL_FAMILY_MAX, RTNL_FLAG, RTNL_KIND, rtnlMsgtypeKind } from '../wire/constants';
 import type { HandlerOwner } from './owner';
-import type { DoIt, DumpIt } from './request';
+import type { DoIt, DumpIt, Prepare } from './request';
 
 export interface HandlerSpec {
   /** PF_* (AF_*), or PF_UNSPEC (0) for the fallback used by every family without its own. */
@@ -16,6 +16,11 @@ export interface HandlerSpec {
   /** RTM_* */
   type: number;
   doit?: DoIt;
+  /**
+   * The doit's unlocked first stage (parse, look up, name the namespaces to lock); see
+   * {@link Prepare}. It belongs to the doit: registered and replaced with it.
+   */
+  prepare?: Prepare;
   dumpit?: DumpIt;
   /** RTNL_FLAG_* */
   flags?: number;
@@ -30,6 +35,7 @@ export interface HandlerEntry {
   readonly family: number;
   readonly type: number;
   readonly doit: DoIt | undefined;
+  readonly prepare: Prepare | undefined;
   readonly dumpit: DumpIt | undefined;
   readonly flags: number;
   readonly locks: readonly LockClassName[];
@@ -112,12 +118,15 @@ export class HandlerTable {
     if (old?.dumpit && spec.dumpit && old.dumpit !== spec.dumpit) {
       throw new TypeError(`(${family}, ${type}) already has a dumpit`);
     }
+    if (spec.prepare && !spec.doit) throw new TypeError(`(${family}, ${type}): a prepare stage needs its doit`);
     const doit = spec.doit ?? old?.doit;
+    const prepare = spec.doit ? spec.prepare : old?.prepare;
     const dumpit = spec.dumpit ?? old?.dumpit;
     return Object.freeze({
       family,
       type,
       doit,
+      prepare,
       dumpit,
       flags: (old?.flags ?? 0) | flags,
       locks: Object.freeze([...new Set([...(old?.locks ?? []), ...(spec.locks ?? [])])]),

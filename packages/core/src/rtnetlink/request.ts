@@ -41,7 +41,29 @@ interface RequestBase {
   lock(cls: LockClassName, net?: Net): SubsystemLock;
 }
 
+/**
+ * What a doit's unlocked first stage ({@link HandlerSpec.prepare}) hands on: the kernel's
+ * handlers parse, look up a link kind (pinning it with SRCU) and name the namespaces they touch
+ * before they take `rtnl_nets_lock()`.
+ */
+export interface Prepared {
+  /** Namespaces besides the request's that the doit changes: the strategy locks them too. */
+  readonly nets?: readonly Net[];
+  /** Whatever the doit needs from the stage (parsed attributes, a pinned kind). */
+  readonly data?: unknown;
+  /** Releases what the stage pinned; runs once the doit is over, whatever happened. */
+  release?(): void;
+}
+
 export interface DoitRequest extends RequestBase {
+  /** What the handler's `prepare` stage returned, if it has one. */
+  readonly prepared: Prepared | undefined;
+  /**
+   * Work the kernel does in `rtnl_unlock()` on the requester's behalf (`netdev_run_todo()`:
+   * waiting for a deleted device's references): run after the strategy released the handler's
+   * locks and before the reply, in the order queued. A failure is a fault, not the request's error.
+   */
+  afterUnlock(work: () => void | Promise<void>): void;
   /** A message builder with the reply header filled in (requester's port id and seq). */
   builder(type: number, flags?: number): NlMsgBuilder;
   /** rtnl_unicast(): sends a reply to the requester. */
@@ -78,6 +100,12 @@ export interface DumpCallback extends RequestBase {
 
 /** A doit: succeeds by returning, fails by throwing an ErrnoError (with its extack). */
 export type DoIt = (req: DoitRequest) => Promise<void> | void;
+
+/**
+ * A doit's first stage, run with no lock taken: fails like a doit (the request's answer, no lock
+ * ever taken), or returns what the strategy and the doit need.
+ */
+export type Prepare = (req: DoitRequest) => Prepared | undefined | Promise<Prepared | undefined>;
 
 /** A dumpit: one pass; returns true while there is more to dump, false when done. */
 export type DumpIt = (cb: DumpCallback) => Promise<boolean> | boolean;

@@ -7,7 +7,7 @@
  */
 import type { LockEnv } from '../locking/lock-class';
 import type { AcquireOptions } from '../locking/wait-queue';
-import type { Net } from '../net/net';
+import { compareNets, type Net } from '../net/net';
 import type { HandlerEntry } from '../rtnetlink/handlers';
 import type { Task } from '../task/task';
 
@@ -34,6 +34,22 @@ export interface StrategyCall {
   readonly kind: 'doit' | 'dump';
   readonly net: Net;
   readonly task: Task;
+  /**
+   * Namespaces besides `net` that a doit changes, named by its unlocked `prepare` stage (the
+   * kernel's `rtnl_nets_add()`: RTM_NEWLINK of a veth whose peer goes to another namespace).
+   * A strategy with per-namespace locks takes them for all of {@link callNets}, in order.
+   */
+  readonly nets?: readonly Net[];
+}
+
+/**
+ * `rtnl_nets_lock()`'s order: `call.net` and `call.nets` without duplicates, sorted by
+ * {@link compareNets} (init_net first), so that every task takes per-namespace locks in one order.
+ */
+export function callNets(call: Pick<StrategyCall, 'net' | 'nets'>): Net[] {
+  const nets = [call.net];
+  for (const net of call.nets ?? []) if (!nets.includes(net)) nets.push(net);
+  return nets.sort(compareNets);
 }
 
 /** What subsystem code gets for a lock class: acquire and release as this strategy maps it. */
