@@ -1,5 +1,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
+import { LockEnv } from '../locking/lock-class';
+import { Mutex } from '../locking/mutex';
 import { Task } from '../task/task';
 import { CostModel } from '../time/cost-model';
 import { VirtualClock } from '../time/virtual-clock';
@@ -132,5 +134,41 @@ describe('Rcu', () => {
     const guard = rcu.readLock(new Task('t'));
     guard.release();
     expect(() => guard.release()).toThrow(RcuError);
+  });
+});
+
+describe('Rcu({ sleepable: true }) (SRCU)', () => {
+  it('lets a reader take a sleeping lock inside its section, and still waits for it', async () => {
+    const clock = new VirtualClock();
+    const env = new LockEnv({ clock, lockdep: true });
+    const srcu = new Rcu({
+      name: 'srcu',
+      clock,
+      sleepable: true,
+      costs: new CostModel({ 'rcu.gracePeriod': { ms: 1 } }),
+    });
+    const mutex = new Mutex(env.lockClass('link_ops_mutex'));
+    const reader = new Task('rtnl_newlink');
+    let synchronizedAt = -1;
+    await clock.run(async () => {
+      const section = srcu.readLock(reader);
+      await mutex.runExclusive(reader, () => clock.sleep(10));
+      const writer = srcu.synchronize(new Task('rtnl_link_unregister')).then(() => {
+        synchronizedAt = clock.now();
+      });
+      await clock.sleep(5);
+      section.release();
+      await writer;
+    });
+    expect(reader.rcuDepth).toBe(0);
+    expect(env.lockdep?.reports).toEqual([]);
+    expect(synchronizedAt).toBe(15); // the reader left at 15; the 1 ms grace-period cost ran meanwhile
+  });
+
+  it("refuses a synchronize from inside the same task's section of the domain", async () => {
+    const srcu = new Rcu({ name: 'srcu', sleepable: true });
+    const task = new Task('t');
+    using _section = srcu.readLock(task);
+    await expect(srcu.synchronize(task)).rejects.toThrow(/inside its own srcu read-side section/);
   });
 });

@@ -48,6 +48,12 @@ interface GraceWaiter {
 
 export interface RcuOptions {
   name?: string;
+  /**
+   * SRCU (sleepable RCU): a read section may block on locks, so it does not count as an RCU read
+   * section for lockdep's "sleeping lock inside RCU" check. The kernel gives each SRCU domain
+   * its own grace periods (`struct srcu_struct`): make one `Rcu` per domain.
+   */
+  sleepable?: boolean;
   clock?: Clock;
   costs?: CostModel;
 }
@@ -56,6 +62,7 @@ export class Rcu {
   readonly name: string;
   readonly clock: Clock;
   readonly costs: CostModel;
+  readonly sleepable: boolean;
   private epoch = 0;
   /** Open sections per epoch. */
   private readonly open = new Map<number, Set<RcuReadGuard>>();
@@ -68,6 +75,7 @@ export class Rcu {
     this.name = options.name ?? 'rcu';
     this.clock = options.clock ?? realClock;
     this.costs = options.costs ?? new CostModel();
+    this.sleepable = options.sleepable ?? false;
   }
 
   /** rcu_read_lock(): opens a section for `task`. */
@@ -79,7 +87,7 @@ export class Rcu {
       this.open.set(this.epoch, sections);
     }
     sections.add(guard);
-    task.rcuDepth += 1;
+    if (!this.sleepable) task.rcuDepth += 1;
     return guard;
   }
 
@@ -87,7 +95,7 @@ export class Rcu {
   readUnlock(guard: RcuReadGuard): void {
     const sections = this.open.get(guard.epoch);
     if (!sections?.delete(guard)) throw new RcuError(`${guard.task} is not in this RCU read section`);
-    guard.task.rcuDepth -= 1;
+    if (!this.sleepable) guard.task.rcuDepth -= 1;
     if (sections.size === 0) {
       this.open.delete(guard.epoch);
       this.wakeGraceWaiters();
@@ -137,6 +145,13 @@ export class Rcu {
     if (task && task.rcuDepth > 0) {
       // Waiting for one's own section never ends: the kernel's "Illegal synchronize_rcu() in RCU read-side".
       throw new RcuError(`${task} called synchronize inside an RCU read-side section`);
+    }
+    if (
+      task &&
+      this.sleepable &&
+      [...this.open.values()].some((sections) => [...sections].some((g) => g.task === task))
+    ) {
+      throw new RcuError(`${task} called synchronize_srcu inside its own ${this.name} read-side section`);
     }
     const closed = this.epoch;
     this.epoch += 1;

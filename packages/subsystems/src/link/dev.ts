@@ -5,10 +5,12 @@
  * name. The caller holds RTNL. Validation that can fail comes before any change, so a thrown
  * error leaves the device as it was.
  */
-import { Errno, ErrnoError, IFF, RTM, type Rtnetlink } from '@rtnlkit/core';
+import { Errno, ErrnoError, IFF, type Net, RefCount, RTM, type Rtnetlink, type Task } from '@rtnlkit/core';
 import { IFALIASZ } from './constants';
 import { callNetdeviceNotifiers, NETDEV, type NotifyOrigin, rtmsgIfinfo, rtmsgIfinfoBuild } from './events';
 import type { NetDevice } from './netdevice';
+import { writeDevName } from './rename-lock';
+import { netdevTodo } from './run-todo';
 import { linkTable } from './table';
 
 const encoder = new TextEncoder();
@@ -41,34 +43,42 @@ export interface RegisterOptions {
 }
 
 /**
- * `register_netdevice()`: lists the device in `dev.net`'s table (see {@link LinkTable.register}),
- * calls NETDEV_REGISTER (a veto unregisters it again and throws), then announces it.
+ * `register_netdevice()`: lists the device in `net`'s table (see {@link LinkTable.register}),
+ * takes the registration's reference, calls NETDEV_REGISTER (a veto unregisters it again and
+ * throws), then announces it.
  */
 export async function registerNetdevice(
   rtnl: Rtnetlink,
-  net: NonNullable<NetDevice['net']>,
+  net: Net,
   dev: NetDevice,
   options: RegisterOptions = {},
 ): Promise<void> {
   const table = linkTable(net);
   table.register(dev, options.ifindex === undefined ? {} : { ifindex: options.ifindex });
+  dev.refcnt = new RefCount(dev.name, { clock: rtnl.clock });
+  dev.registeredRef = dev.refcnt.hold('dev_registered_tracker');
+  dev.regState = 'registered';
+  dev.linkInitializing = !(options.announce ?? true);
   const errno = await callNetdeviceNotifiers(rtnl, NETDEV.REGISTER, { dev });
   if (errno) {
-    await callNetdeviceNotifiers(rtnl, NETDEV.UNREGISTER, { dev });
-    table.unregister(dev);
+    // The kernel's rollback: unregister_netdevice_queue() of the half-registered device.
+    await unregisterNetdevice(rtnl, dev);
     throw new ErrnoError(errno);
   }
-  if (options.announce ?? true) rtmsgIfinfo(rtnl, RTM.NEWLINK, dev, ~0);
+  if (!dev.linkInitializing) rtmsgIfinfo(rtnl, RTM.NEWLINK, dev, ~0);
 }
 
 /**
- * `unregister_netdevice_many_notify()` for one device: closes it if up (RTM_NEWLINK with
- * IFF_UP | IFF_RUNNING, NETDEV_DOWN), unlists it, calls NETDEV_UNREGISTER, then sends RTM_DELLINK
- * (change ~0) with the requester's sequence number and port id when a request deleted it.
+ * `unregister_netdevice_many_notify()` for one device, the part under RTNL: closes it if up
+ * (RTM_NEWLINK with IFF_UP | IFF_RUNNING, NETDEV_DOWN), unlists it (UNREGISTERING),
+ * `synchronize_net()` (expedited: RTNL is held), calls NETDEV_UNREGISTER, sends RTM_DELLINK
+ * (change ~0; with the requester's sequence number and port id when the request asked for an
+ * echo; none for a device RTM_NEWLINK had not finished configuring), `synchronize_net()` again, drops the registration's reference and queues the device for
+ * {@link netdevRunTodo}, which the caller runs once it released RTNL (`req.afterUnlock()`).
  */
 export async function unregisterNetdevice(rtnl: Rtnetlink, dev: NetDevice, origin?: NotifyOrigin): Promise<void> {
   const net = dev.net;
-  if (!net) throw new TypeError(`${dev} is not registered`);
+  if (!net || dev.regState !== 'registered') throw new TypeError(`${dev} is not registered`);
   if (dev.running) {
     // dev_close_many()
     await callNetdeviceNotifiers(rtnl, NETDEV.GOING_DOWN, { dev });
@@ -76,11 +86,15 @@ export async function unregisterNetdevice(rtnl: Rtnetlink, dev: NetDevice, origi
     rtmsgIfinfo(rtnl, RTM.NEWLINK, dev, IFF.UP | IFF.RUNNING);
     await callNetdeviceNotifiers(rtnl, NETDEV.DOWN, { dev });
   }
-  await callNetdeviceNotifiers(rtnl, NETDEV.UNREGISTER, { dev });
-  // Filled while the table still knows the device's ifindex, sent once it is unlisted.
-  const send = rtmsgIfinfoBuild(RTM.DELLINK, dev, ~0, origin);
   linkTable(net).unregister(dev);
-  send(rtnl, net);
+  dev.regState = 'unregistering';
+  await rtnl.rcu.synchronizeExpedited();
+  await callNetdeviceNotifiers(rtnl, NETDEV.UNREGISTER, { dev });
+  if (!dev.linkInitializing) rtmsgIfinfoBuild(RTM.DELLINK, dev, ~0, origin)(rtnl, net);
+  await rtnl.rcu.synchronizeExpedited();
+  if (dev.registeredRef) dev.refcnt.put(dev.registeredRef);
+  dev.registeredRef = undefined;
+  netdevTodo(rtnl).add(dev);
 }
 
 /** `dev_get_flags()`-based combination of `ifi_flags` and `ifi_change` (`rtnl_dev_combine_flags`). */
@@ -184,16 +198,21 @@ export function devSetAlias(dev: NetDevice, alias: string): void {
 }
 
 /**
- * `netif_change_name()`: the name checks of registration (EINVAL, EEXIST), then
- * NETDEV_CHANGENAME (and its RTM_NEWLINK). Nothing happens for the same name. A running device
- * may be renamed (Linux 6.18 allows it; older kernels answered EBUSY).
+ * `netif_change_name()`: the name checks of registration (EINVAL, EEXIST; a `%d` pattern takes
+ * the lowest free unit), the name written under `netdev_rename_lock` (lockless readers never see
+ * it torn), the name index moved, then NETDEV_CHANGENAME (and its RTM_NEWLINK). Nothing happens
+ * for the same name. A running device may be renamed (Linux 6.18 allows it; older kernels
+ * answered EBUSY).
  */
-export async function devChangeName(rtnl: Rtnetlink, dev: NetDevice, name: string): Promise<void> {
+export async function devChangeName(rtnl: Rtnetlink, task: Task, dev: NetDevice, name: string): Promise<void> {
   const net = dev.net;
   if (!net) throw new TypeError(`${dev} is not registered`);
   if (name === dev.name) return;
+  const table = linkTable(net);
+  const valid = table.validName(name);
   const oldName = dev.name;
-  linkTable(net).rename(dev, name);
+  await writeDevName(rtnl, task, dev, valid);
+  table.reindexName(dev, oldName);
   await callNetdeviceNotifiers(rtnl, NETDEV.CHANGENAME, { dev, oldName });
 }
 

@@ -5,6 +5,7 @@ import { netnsOf } from '../netns/netns';
 import { devChangeTxQueueLen, devSetMtu, registerNetdevice, unregisterNetdevice } from './dev';
 import { NETDEV, netdevChain, registerNetdeviceNotifier } from './events';
 import { NetDevice } from './netdevice';
+import { netdevRunTodo } from './run-todo';
 import { type InstalledSubsystem, linkSubsystem } from './subsystem';
 import { linkTable } from './table';
 
@@ -35,7 +36,9 @@ describe('netdevice notifier chain', () => {
     for (let d = listener.tryRecv(); d; d = listener.tryRecv())
       types.push(...decodeDatagram(d).map((m) => m.header.type));
     expect(types).toEqual([RTM.NEWLINK, RTM.DELLINK]);
-    expect(dev.ifindex).toBe(0);
+    expect(dev.regState).toBe('unregistering'); // unlisted; freed by netdev_run_todo()
+    await netdevRunTodo(rtnl);
+    expect(dev.regState).toBe('unregistered');
   });
 
   it('undoes a registration a NETDEV_REGISTER callback vetoes', async () => {

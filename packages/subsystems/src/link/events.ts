@@ -95,7 +95,7 @@ export function rtmsgIfinfo(
   origin?: NotifyOrigin,
 ): void {
   const net = dev.net;
-  if (!net) return; // rtmsg_ifinfo_event(): only registered devices
+  if (!net || dev.regState !== 'registered') return; // rtmsg_ifinfo_event(): only registered devices
   rtmsgIfinfoBuild(type, dev, change, origin)(rtnl, net);
 }
 

@@ -71,7 +71,7 @@ describe('link subsystem install', () => {
     await installed[Symbol.asyncDispose]();
     expect(rtnl.handlers.get(0, RTM.GETLINK)).toBeUndefined();
     expect(linkTable(net).size).toBe(0);
-    expect(lo?.ifindex).toBe(0);
+    expect(lo?.regState).toBe('unregistered');
     await runTask('ip-netns-del', (t) => netnsOf(rtnl).destroy(net, t));
   });
 
@@ -80,7 +80,7 @@ describe('link subsystem install', () => {
     const net = await runTask('add', (t) => netnsOf(rtnl).create('ns', t));
     const lo = linkTable(net).getByName('lo');
     await runTask('del', (t) => netnsOf(rtnl).destroy(net, t));
-    expect(lo?.ifindex).toBe(0);
+    expect(lo?.regState).toBe('unregistered');
   });
 
   it('sync dispose removes the handlers at once and the devices soon after', async () => {

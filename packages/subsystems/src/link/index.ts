@@ -28,10 +28,20 @@ export {
 } from './events';
 export { type FillOptions, fillIfinfo, MODELLED_LINK_ATTRIBUTES } from './fill';
 export { iflaPolicy, rtnlDumpIfinfo, rtnlGetlink } from './getlink';
-export { bridgeLinkOps, ifbLinkOps, LinkKinds, linkKinds, type RtnlLinkOps, randomEtherAddr } from './kinds';
+export {
+  bridgeLinkOps,
+  ifbLinkOps,
+  LinkKinds,
+  linkKinds,
+  type PinnedKind,
+  type RtnlLinkOps,
+  randomEtherAddr,
+} from './kinds';
 export { LOOPBACK_IFINDEX, loopbackDevice } from './loopback';
-export { NetDevice, type NetDeviceSetup } from './netdevice';
-export { rtnlDellink, rtnlNewlink } from './newlink';
+export { NetDevice, type NetDeviceSetup, type NetregState } from './netdevice';
+export { rtnlDellink, rtnlNewlink, rtnlNewlinkPrepare } from './newlink';
+export { netdevCopyName, netdevGetName, netdevRenameLock, readNameUnlocked, writeDevName } from './rename-lock';
+export { NetdevTodo, netdevRunTodo, netdevTodo } from './run-todo';
 export { applyLinkChange, checkLinkChange, type LinkChange, rtnlSetlink, SETLINK_ATTRS } from './setlink';
 export { type InstalledSubsystem, LINK_KINDS, LINK_LOCK_CLASSES, linkPernetOps, linkSubsystem } from './subsystem';
 export { devValidName, LinkTable, linkTable } from './table';

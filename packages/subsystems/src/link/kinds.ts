@@ -2,11 +2,12 @@
  * Link kinds (`struct rtnl_link_ops`, net/core/rtnetlink.c): the registry RTM_NEWLINK looks a
  * kind up in, one per rtnetlink instance, and the kinds rtnlkit has: `ifb` and `bridge`.
  */
-import { Errno, ErrnoError, IFF, type Rtnetlink, runTask } from '@rtnlkit/core';
+import { Errno, ErrnoError, IFF, Rcu, type Rtnetlink, runTask, type Task } from '@rtnlkit/core';
 import { netnsOf } from '../netns/netns';
 import { ETH_ALEN, ETH_MAX_MTU } from './constants';
 import { unregisterNetdevice } from './dev';
 import { NetDevice } from './netdevice';
+import { netdevRunTodo, netdevTodo } from './run-todo';
 import { linkTable } from './table';
 
 /** `struct rtnl_link_ops`, as far as rtnlkit models it. */
@@ -17,15 +18,44 @@ export interface RtnlLinkOps {
   setup(name: string): NetDevice;
 }
 
-/** The kind registry of one rtnetlink instance (`link_ops`, guarded by `link_ops_mutex`). */
+/** A kind the registry lists, with its SRCU domain (`ops->srcu`). */
+interface Registered {
+  readonly ops: RtnlLinkOps;
+  readonly srcu: Rcu;
+}
+
+/** What {@link LinkKinds.acquire} returns: the kind, pinned until `release()` (`rtnl_link_ops_put`). */
+export interface PinnedKind {
+  readonly ops: RtnlLinkOps;
+  release(): void;
+}
+
+/**
+ * The kind registry of one rtnetlink instance (`link_ops`, Linux 6.13+): lookups pin a kind with
+ * its SRCU read side, so RTM_NEWLINK can look it up before taking any lock and use it until it
+ * is done; `rtnl_link_unregister()` unlists the kind, waits for those readers (outside RTNL),
+ * then deletes every device of the kind in every namespace. The kernel serialises list changes
+ * with `link_ops_mutex`; here a list change is synchronous, so it cannot interleave with another.
+ */
 export class LinkKinds {
-  private readonly ops = new Map<string, RtnlLinkOps>();
+  private readonly ops = new Map<string, Registered>();
 
   constructor(readonly rtnl: Rtnetlink) {}
 
-  /** `rtnl_link_ops_get()`. */
+  /** Whether `kind` is listed (not pinned: for a lookup that is over at once, e.g. a dump filter). */
   get(kind: string): RtnlLinkOps | undefined {
-    return this.ops.get(kind);
+    return this.ops.get(kind)?.ops;
+  }
+
+  /**
+   * `rtnl_link_ops_get()`: the listed kind, pinned for `task` by its SRCU read side until
+   * `release()`; undefined when no such kind is listed.
+   */
+  acquire(kind: string, task: Task): PinnedKind | undefined {
+    const registered = this.ops.get(kind);
+    if (!registered) return undefined;
+    const section = registered.srcu.readLock(task);
+    return { ops: registered.ops, release: () => section.release() };
   }
 
   /** Registered kinds, in registration order. */
@@ -36,23 +66,35 @@ export class LinkKinds {
   /** `rtnl_link_register()`: EEXIST for a kind already registered. */
   register(ops: RtnlLinkOps): void {
     if (this.ops.has(ops.kind)) throw new ErrnoError(Errno.EEXIST);
-    this.ops.set(ops.kind, ops);
+    const srcu = new Rcu({ name: `srcu:${ops.kind}`, clock: this.rtnl.clock, costs: this.rtnl.costs, sleepable: true });
+    this.ops.set(ops.kind, { ops, srcu });
   }
 
   /**
-   * `rtnl_link_unregister()`: unlists the kind, then unregisters its devices in every namespace,
-   * each namespace under its RTNL.
+   * `rtnl_link_unregister()`: unlists the kind; `synchronize_srcu()` without RTNL (every
+   * RTM_NEWLINK that found the kind is done, its device registered); then under
+   * `pernet_ops_rwsem` (no namespace comes or goes) waits until no device is half unregistered
+   * (`rtnl_lock_unregistering_all()`) and deletes the devices of the kind in every namespace under
+   * its RTNL (`__rtnl_kill_links()`), and finally runs their slow unregistration. Once it
+   * returns, nothing uses the kind and no device of it exists.
    */
   async unregister(ops: RtnlLinkOps): Promise<void> {
-    if (this.ops.get(ops.kind) !== ops) return;
+    const registered = this.ops.get(ops.kind);
+    if (registered?.ops !== ops) return;
     this.ops.delete(ops.kind);
     await runTask(`rtnl-link-unregister-${ops.kind}`, async (task) => {
-      for (const net of netnsOf(this.rtnl).nets) {
-        await this.rtnl.strategy.lock('rtnl', net).run(task, async () => {
-          for (const dev of linkTable(net).devices().reverse())
-            if (dev.kind === ops.kind) await unregisterNetdevice(this.rtnl, dev);
-        });
-      }
+      await registered.srcu.synchronize(task);
+      const netns = netnsOf(this.rtnl);
+      await netns.pernetOpsRwsem.write(task, async () => {
+        await netdevTodo(this.rtnl).allUnregistered();
+        for (const net of netns.nets) {
+          await this.rtnl.strategy.lock('rtnl', net).run(task, async () => {
+            for (const dev of linkTable(net).devices().reverse())
+              if (dev.rtnlLinkOps === ops && dev.regState === 'registered') await unregisterNetdevice(this.rtnl, dev);
+          });
+        }
+      });
+      await netdevRunTodo(this.rtnl, task);
     });
   }
 }

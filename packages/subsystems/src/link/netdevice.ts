@@ -4,7 +4,7 @@
  * are those of an Ethernet device after `alloc_netdev()` + `ether_setup()`; a kind (or the
  * loopback setup) overrides them before registration.
  */
-import { IFF, type Net } from '@rtnlkit/core';
+import { IFF, type Net, RefCount, type RefTracker } from '@rtnlkit/core';
 import {
   ARPHRD,
   DEFAULT_TX_QUEUE_LEN,
@@ -13,8 +13,20 @@ import {
   ETH_MIN_MTU,
   IF_LINK_MODE,
   IF_OPER,
+  IFNAMSIZ,
   INIT_NETDEV_GROUP,
 } from './constants';
+import type { RtnlLinkOps } from './kinds';
+
+/**
+ * `dev->reg_state`: UNINITIALIZED until `register_netdevice()`, REGISTERED while listed,
+ * UNREGISTERING from the unlisting until `netdev_run_todo()` saw the last reference go and an
+ * RCU grace period pass, then UNREGISTERED (the kernel frees the device there: any use after
+ * that is a use after free).
+ */
+export type NetregState = 'uninitialized' | 'registered' | 'unregistering' | 'unregistered';
+
+const encoder = new TextEncoder();
 
 /** The fields a device can be set up with before registration. */
 export interface NetDeviceSetup {
@@ -46,7 +58,28 @@ export interface NetDeviceSetup {
 export class NetDevice {
   /** 0 until registered. */
   ifindex = 0;
+  /**
+   * `dev->name` for RTNL holders (renames happen under RTNL). Readers without RTNL use
+   * `netdevCopyName()`, which reads {@link nameBytes} under `netdev_rename_lock`.
+   */
   name: string;
+  /** `dev->name` as the bytes lockless readers copy (NUL-padded, IFNAMSIZ). */
+  readonly nameBytes = new Uint8Array(IFNAMSIZ);
+  regState: NetregState = 'uninitialized';
+  /**
+   * `dev->rtnl_link_state == RTNL_LINK_INITIALIZING`: created by RTM_NEWLINK and not yet
+   * configured (`rtnl_configure_link()`); such a device is announced by the configuration, and
+   * unregistered without an RTM_DELLINK if the configuration fails.
+   */
+  linkInitializing = false;
+  /**
+   * `dev->dev_refcnt` with its tracker (`netdev_hold()` / `netdev_put()` name the holder). The
+   * registration holds one reference (`dev_registered_tracker`) until the unlisting; the
+   * unregistration then waits for every other holder.
+   */
+  refcnt: RefCount;
+  /** The registration's own reference (`dev->dev_registered_tracker`), held while listed. */
+  registeredRef: RefTracker | undefined;
   /** The namespace the device is registered in. */
   net: Net | undefined;
   /** ARPHRD_* */
@@ -84,9 +117,16 @@ export class NetDevice {
   netnsImmutable: boolean;
   protoDown = false;
   readonly kind: string | undefined;
+  /**
+   * `dev->rtnl_link_ops`: the kind that created the device through RTM_NEWLINK (set by it), used
+   * to delete it even while the kind is being unregistered.
+   */
+  rtnlLinkOps: RtnlLinkOps | undefined;
 
   constructor(setup: NetDeviceSetup) {
     this.name = setup.name;
+    this.storeName(setup.name);
+    this.refcnt = new RefCount(setup.name);
     this.net = undefined;
     this.type = setup.type ?? ARPHRD.ETHER;
     this.flags = setup.flags ?? IFF.BROADCAST | IFF.MULTICAST;
@@ -109,6 +149,16 @@ export class NetDevice {
     this.numRxQueues = setup.numRxQueues ?? 1;
     this.netnsImmutable = setup.netnsImmutable ?? false;
     this.kind = setup.kind;
+  }
+
+  /**
+   * Sets the name of a device no lockless reader can reach yet (not listed): the registration's
+   * `dev_get_valid_name()`. A listed device is renamed with `writeDevName()` under the seqlock.
+   */
+  storeName(name: string): void {
+    this.name = name;
+    this.nameBytes.fill(0);
+    this.nameBytes.set(encoder.encode(name).subarray(0, IFNAMSIZ - 1));
   }
 
   /** `dev->addr_len`. */

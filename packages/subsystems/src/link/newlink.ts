@@ -13,6 +13,7 @@ import {
   nla,
   nlaParseNested,
   type ParsedAttrs,
+  type Prepared,
   rtLink,
 } from '@rtnlkit/core';
 import { IFNAMSIZ } from './constants';
@@ -26,6 +27,7 @@ import {
 } from './dev';
 import type { NotifyOrigin } from './events';
 import { linkKinds, type RtnlLinkOps } from './kinds';
+import { netdevRunTodo } from './run-todo';
 import {
   applyLinkChange,
   checkLinkChange,
@@ -60,17 +62,40 @@ function originOf(req: DoitRequest): NotifyOrigin {
   return { portId: req.socket.portId, header: req.header };
 }
 
+/** What the unlocked part of `rtnl_newlink()` found: the request parsed, its kind pinned. */
+interface NewlinkPrep {
+  readonly ifm: ReturnType<typeof parseIfla>['ifm'];
+  readonly tb: ParsedAttrs;
+  /** The pinned kind IFLA_INFO_KIND names, if it is registered. */
+  readonly ops: RtnlLinkOps | undefined;
+}
+
 /**
- * `rtnl_newlink()`: an existing device (by index, else by name) is changed as by RTM_SETLINK
- * (`rtnl_changelink()`: EEXIST with NLM_F_EXCL, EOPNOTSUPP with NLM_F_REPLACE); otherwise
- * NLM_F_CREATE creates a device of IFLA_INFO_KIND (EOPNOTSUPP "Unknown device type"), and
- * without it the answer is ENODEV.
+ * The part of `rtnl_newlink()` before `rtnl_nets_lock()`: parses the request (`ifla_policy`),
+ * refuses a negative ifindex, parses IFLA_LINKINFO and looks the kind up, pinning it
+ * (`rtnl_link_ops_get()`) until the request is over, so that a concurrent
+ * `rtnl_link_unregister()` waits for it.
  */
-export async function rtnlNewlink(req: DoitRequest): Promise<void> {
+export function rtnlNewlinkPrepare(req: DoitRequest): Prepared {
   const { ifm, tb } = parseIfla(req);
   if (ifm.index < 0) throw new ErrnoError(Errno.EINVAL, "ifindex can't be negative");
   const { kind } = parseLinkinfo(tb);
-  const ops = kind === undefined ? undefined : linkKinds(req.rtnl).get(kind);
+  const pinned = kind === undefined ? undefined : linkKinds(req.rtnl).acquire(kind, req.task);
+  const data: NewlinkPrep = { ifm, tb, ops: pinned?.ops };
+  return pinned ? { data, release: pinned.release } : { data };
+}
+
+/**
+ * `__rtnl_newlink()`, under RTNL: an existing device (by index, else by name) is changed as by
+ * RTM_SETLINK (`rtnl_changelink()`: EEXIST with NLM_F_EXCL, EOPNOTSUPP with NLM_F_REPLACE);
+ * otherwise NLM_F_CREATE creates a device of the pinned kind (EOPNOTSUPP "Unknown device
+ * type"), and without it the answer is ENODEV.
+ */
+export async function rtnlNewlink(req: DoitRequest): Promise<void> {
+  req.afterUnlock(() => netdevRunTodo(req.rtnl, req.task));
+  const prep = req.prepared?.data as NewlinkPrep | undefined;
+  if (!prep) throw new TypeError('rtnl_newlink runs after rtnlNewlinkPrepare: register both');
+  const { ifm, tb, ops } = prep;
   refuseUnmodelled(tb, NEWLINK_ATTRS);
   const specified = ifm.index > 0 || tb.tb[IFLA.IFNAME] !== undefined || tb.tb[IFLA.ALT_IFNAME] !== undefined;
   const dev = requestedDevice(req, ifm, tb);
@@ -80,7 +105,7 @@ export async function rtnlNewlink(req: DoitRequest): Promise<void> {
     if (flags & NLM_F.EXCL) throw new ErrnoError(Errno.EEXIST);
     if (flags & NLM_F.REPLACE) throw new ErrnoError(Errno.EOPNOTSUPP);
     const change = checkLinkChange(dev, ifm, tb);
-    await applyLinkChange(req.rtnl, dev, change);
+    await applyLinkChange(req.rtnl, req.task, dev, change);
     return;
   }
   if (!(flags & NLM_F.CREATE)) {
@@ -106,6 +131,7 @@ async function newlinkCreate(
   const ifname = tb.tb[IFLA.IFNAME];
   const name = ifname ? nla.string(ifname).slice(0, IFNAMSIZ - 1) : `${ops.kind}%d`;
   const dev = ops.setup(name);
+  dev.rtnlLinkOps = ops;
   const mtu = tb.tb[IFLA.MTU];
   if (mtu) {
     devValidateMtu(dev, nla.u32(mtu));
@@ -129,6 +155,7 @@ async function newlinkCreate(
       throw error;
     }
   }
+  dev.linkInitializing = false;
   await notifyFlags(req.rtnl, dev, oldFlags, ~0, originOf(req));
 }
 
@@ -149,6 +176,8 @@ export async function rtnlDellink(req: DoitRequest): Promise<void> {
   }
   const dev = requestedDevice(req, ifm, tb);
   if (!dev) throw new ErrnoError(Errno.ENODEV);
-  if (!dev.kind || !linkKinds(req.rtnl).get(dev.kind)) throw new ErrnoError(Errno.EOPNOTSUPP);
+  // rtnl_delete_link(): only a device a kind created has a dellink (lo has none).
+  if (!dev.rtnlLinkOps) throw new ErrnoError(Errno.EOPNOTSUPP);
+  req.afterUnlock(() => netdevRunTodo(req.rtnl, req.task));
   await unregisterNetdevice(req.rtnl, dev, originOf(req));
 }

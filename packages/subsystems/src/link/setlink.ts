@@ -19,6 +19,7 @@ import {
   nla,
   type ParsedAttrs,
   type Rtnetlink,
+  type Task,
 } from '@rtnlkit/core';
 import { IFALIASZ, IFNAMSIZ } from './constants';
 import {
@@ -102,6 +103,7 @@ export function checkLinkChange(dev: NetDevice, ifm: IfInfoMsg, tb: ParsedAttrs)
  */
 export async function applyLinkChange(
   rtnl: Rtnetlink,
+  task: Task,
   dev: NetDevice,
   change: LinkChange,
   origin?: NotifyOrigin,
@@ -112,7 +114,7 @@ export async function applyLinkChange(
     dev.group = change.group;
     notify = true;
   }
-  if (change.name !== undefined) await devChangeName(rtnl, dev, change.name);
+  if (change.name !== undefined) await devChangeName(rtnl, task, dev, change.name);
   if (change.alias !== undefined) {
     devSetAlias(dev, change.alias);
     notify = true;
@@ -144,7 +146,7 @@ export async function rtnlSetlink(req: DoitRequest): Promise<void> {
   const dev = requestedDevice(req, ifm, tb);
   if (!dev) throw new ErrnoError(Errno.ENODEV);
   const change = checkLinkChange(dev, ifm, tb);
-  await applyLinkChange(req.rtnl, dev, change);
+  await applyLinkChange(req.rtnl, req.task, dev, change);
 }
 
 export { SETLINK_ATTRS };

@@ -21,7 +21,8 @@ import { registerRtnetlinkEvent } from './events';
 import { rtnlDumpIfinfo, rtnlGetlink } from './getlink';
 import { bridgeLinkOps, ifbLinkOps, linkKinds, type RtnlLinkOps } from './kinds';
 import { loopbackDevice } from './loopback';
-import { rtnlDellink, rtnlNewlink } from './newlink';
+import { rtnlDellink, rtnlNewlink, rtnlNewlinkPrepare } from './newlink';
+import { netdevRunTodo } from './run-todo';
 import { rtnlSetlink } from './setlink';
 import { dropLinkTable, linkTable } from './table';
 
@@ -49,6 +50,7 @@ export function linkPernetOps(rtnl: Rtnetlink): PernetOps {
       await underRtnl(net, task, async () => {
         for (const dev of table.devices().reverse()) await unregisterNetdevice(rtnl, dev);
       });
+      await netdevRunTodo(rtnl, task);
       dropLinkTable(net);
     },
   };
@@ -100,6 +102,7 @@ export function linkSubsystem(): Subsystem {
         {
           family: AF.UNSPEC,
           type: RTM.NEWLINK,
+          prepare: rtnlNewlinkPrepare,
           doit: rtnlNewlink,
           flags: RTNL_FLAG.DOIT_PERNET,
           locks: ['rtnl'],

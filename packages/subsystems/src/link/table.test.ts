@@ -48,8 +48,8 @@ describe('LinkTable', () => {
     expect(table.getByName('c')).toBe(c);
     expect(table.getByIndex(2)).toBe(b);
     expect(table.getByName('a')).toBeUndefined();
-    expect(a.ifindex).toBe(0);
-    expect(a.net).toBeUndefined();
+    expect(table.getByIndex(1)).toBeUndefined();
+    expect(a.ifindex).toBe(1); // the unlisted device keeps its ifindex for its last notifications
     expect(table.devices().map((d) => d.name)).toEqual(['b', 'c']);
   });
 

@@ -105,10 +105,10 @@ export class LinkTable {
    * Nothing changes when it throws. The caller holds RTNL.
    */
   register(dev: NetDevice, options: { ifindex?: number } = {}): void {
-    if (dev.ifindex !== 0 || dev.net) throw new TypeError(`${dev} is already registered`);
+    if (dev.regState !== 'uninitialized') throw new TypeError(`${dev} is ${dev.regState}: only a new device registers`);
     const name = this.validName(dev.name);
     const ifindex = options.ifindex ? this.reserveIndex(options.ifindex) : this.allocIndex();
-    dev.name = name;
+    dev.storeName(name);
     dev.ifindex = ifindex;
     dev.net = this.net;
     this.byIndex.set(ifindex, dev);
@@ -117,27 +117,27 @@ export class LinkTable {
     this.bumpSeq();
   }
 
-  /** `unlist_netdevice()` + freeing the ifindex: the device leaves the table; `dev_base_seq` moves. */
+  /**
+   * `unlist_netdevice()` + `dev_index_release()`: the device leaves the table (lookups, dumps and
+   * its ifindex are free again) and `dev_base_seq` moves. The device keeps its ifindex and
+   * namespace, as the kernel's does, for the notifications of its unregistration.
+   */
   unregister(dev: NetDevice): void {
     if (this.byIndex.get(dev.ifindex) !== dev) throw new TypeError(`${dev} is not registered in ${this.net}`);
     this.byIndex.delete(dev.ifindex);
     this.byName.delete(dev.name);
     this.indexes = this.indexes.filter((i) => i !== dev.ifindex);
-    dev.ifindex = 0;
-    dev.net = undefined;
     this.bumpSeq();
   }
 
   /**
-   * The table part of `netif_change_name()`: validates the new name as registration does
-   * (EINVAL, EEXIST; a `%d` pattern takes the lowest free unit) and re-indexes the device.
+   * The name-index part of `netif_change_name()` (`netdev_name_node_del` / `_add`): the device,
+   * already renamed from `oldName` (see `writeDevName()`), is found under its new name only.
    */
-  rename(dev: NetDevice, name: string): void {
+  reindexName(dev: NetDevice, oldName: string): void {
     if (this.byIndex.get(dev.ifindex) !== dev) throw new TypeError(`${dev} is not registered in ${this.net}`);
-    const valid = this.validName(name);
-    this.byName.delete(dev.name);
-    dev.name = valid;
-    this.byName.set(valid, dev);
+    if (this.byName.get(oldName) === dev) this.byName.delete(oldName);
+    this.byName.set(dev.name, dev);
   }
 
   /** `dev_base_seq_inc()`. */

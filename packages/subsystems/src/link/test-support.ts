@@ -4,14 +4,17 @@
  * a request while a second socket listens to RTNLGRP_LINK.
  */
 import {
+  type CostModel,
   encodeIfInfoMsg,
   LockEnv,
+  type LockStrategy,
   NETLINK_OPT,
   NLM_F,
   NlMsgBuilder,
   NOTIFY_DONE,
   RTNLGRP,
   Rtnetlink,
+  type VirtualClock,
 } from '@rtnlkit/core';
 import { type DecodedMessage, decodeDatagram, rtnlMutexStrategy } from '@rtnlkit/core/testing';
 import { type NetdevNotifierInfo, registerNetdeviceNotifier } from './events';
@@ -19,9 +22,22 @@ import type { NetDevice } from './netdevice';
 import { type InstalledSubsystem, linkSubsystem } from './subsystem';
 import { linkTable } from './table';
 
-export async function linkWorld() {
-  const env = new LockEnv({ lockdep: true });
-  const rtnl = new Rtnetlink({ strategy: rtnlMutexStrategy(), env });
+export interface LinkWorldOptions {
+  /** Default: the test kit's RTNL mutex strategy. */
+  strategy?: LockStrategy;
+  /** A virtual clock for deterministic timing; default the real clock. */
+  clock?: VirtualClock;
+  /** Cost model overrides (e.g. the grace period); default the model's defaults. */
+  costs?: CostModel;
+}
+
+export async function linkWorld(options: LinkWorldOptions = {}) {
+  const env = new LockEnv({ lockdep: true, ...(options.clock && { clock: options.clock }) });
+  const rtnl = new Rtnetlink({
+    strategy: options.strategy ?? rtnlMutexStrategy(),
+    env,
+    ...(options.costs && { costs: options.costs }),
+  });
   const installed = (await rtnl.install(linkSubsystem())) as InstalledSubsystem;
   const events: [number, string][] = [];
   registerNetdeviceNotifier(rtnl, (event: number, info: NetdevNotifierInfo) => {

@@ -1,0 +1,94 @@
+/**
+ * The slow half of a device's unregistration (net/core/dev.c `netdev_run_todo()`), which the
+ * kernel runs from `rtnl_unlock()`, after RTNL is released: an RCU grace period, then waiting
+ * until every other holder put its reference (`netdev_wait_allrefs_any()`, which every
+ * `netdev_unregister_timeout_secs` prints "unregister_netdevice: waiting for X to become free"
+ * with the holders), then the device is freed. `dev_unreg_count` counts the devices between
+ * their unlisting and that end; `rtnl_link_unregister()` waits for it to reach 0
+ * (`rtnl_lock_unregistering_all()`).
+ *
+ * Requests run it through `req.afterUnlock()` (the dispatcher's `rtnl_unlock()`), other callers
+ * (kind unregistration, namespace exit) right after they release RTNL.
+ */
+import type { RefWaitReport, Rtnetlink, Task } from '@rtnlkit/core';
+import type { NetDevice } from './netdevice';
+
+/** `net_todo_list`, `dev_unreg_count` and the wait reports of one rtnetlink instance. */
+export class NetdevTodo {
+  private list: NetDevice[] = [];
+  private unregistering = 0;
+  private idle: (() => void)[] = [];
+  /** Every "waiting for X to become free" report so far (the kernel's `pr_emerg` lines). */
+  readonly reports: RefWaitReport[] = [];
+  /** Called with each report as it is made. */
+  onReport: ((report: RefWaitReport) => void) | undefined;
+
+  /** `dev_unreg_count`: devices unlisted and not yet freed. */
+  get count(): number {
+    return this.unregistering;
+  }
+
+  /** `net_set_todo()` + `dev_unreg_count++`: called by the unregistration under RTNL. */
+  add(dev: NetDevice): void {
+    this.list.push(dev);
+    this.unregistering += 1;
+  }
+
+  /** `list_replace_init(&net_todo_list, &list)`: what one run takes over. */
+  take(): NetDevice[] {
+    const taken = this.list;
+    this.list = [];
+    return taken;
+  }
+
+  /** One device is freed: `dev_unreg_count--`, and whoever waits for 0 is woken at 0. */
+  freed(): void {
+    this.unregistering -= 1;
+    if (this.unregistering === 0) for (const wake of this.idle.splice(0)) wake();
+  }
+
+  /** `rtnl_lock_unregistering_all()`'s wait: resolves once no device is between unlisting and free. */
+  allUnregistered(): Promise<void> {
+    if (this.unregistering === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
+  }
+}
+
+const todos = new WeakMap<Rtnetlink, NetdevTodo>();
+
+/** The unregistration work list of `rtnl`, created on first use. */
+export function netdevTodo(rtnl: Rtnetlink): NetdevTodo {
+  let todo = todos.get(rtnl);
+  if (!todo) {
+    todo = new NetdevTodo();
+    todos.set(rtnl, todo);
+  }
+  return todo;
+}
+
+/**
+ * `netdev_run_todo()`: takes the devices unregistered so far, waits for an RCU grace period
+ * (readers that found a device before its unlisting are done with it), then for each device's
+ * last reference, reporting the holders every `netdev.unregisterReport` ms of the cost model,
+ * and frees them (`reg_state` UNREGISTERED). Call it without RTNL held.
+ */
+export async function netdevRunTodo(rtnl: Rtnetlink, task?: Task): Promise<void> {
+  const todo = netdevTodo(rtnl);
+  const devices = todo.take();
+  if (devices.length === 0) return;
+  await rtnl.rcu.synchronize(task);
+  const interval = rtnl.costs.get('netdev.unregisterReport').ms;
+  await Promise.all(
+    devices.map(async (dev) => {
+      await dev.refcnt.waitForZero({
+        interval,
+        onWaiting: (report) => {
+          todo.reports.push(report);
+          todo.onReport?.(report);
+        },
+      });
+      dev.regState = 'unregistered';
+      todo.freed();
+    }),
+  );
+}
