@@ -24,13 +24,13 @@ describe('a doit with a prepare stage', () => {
       family: AF.UNSPEC,
       type: RTM.NEWLINK,
       name: 'rtnl_newlink',
-      prepare(req) {
+      prepare() {
         log.push(`prepare, rtnl ${strategy.rtnl.locked ? 'held' : 'free'}`);
         return { nets: [other], data: { kind: 'veth' }, release: () => log.push('release') };
       },
       doit(req) {
         log.push(
-          `doit with ${(req.prepared?.data as { kind: string }).kind}, rtnl ${strategy.rtnl.locked ? 'held' : 'free'}`,
+          `doit with ${(req.prepared?.data as { kind: string } | undefined)?.kind}, rtnl ${strategy.rtnl.locked ? 'held' : 'free'}`,
         );
         req.afterUnlock(async () => {
           await clock.sleep(5);
