@@ -135,6 +135,7 @@ export function maskTimestamps(family: MessageFamily, data: Uint8Array): string 
  */
 export const MODEL_COVERAGE: Coverage = {
   link: [
+    'target-netnsid',
     'ifname',
     'txqlen',
     'operstate',
@@ -157,6 +158,8 @@ export const MODEL_COVERAGE: Coverage = {
     'proto-down',
     'address',
     'broadcast',
+    'new-netnsid',
+    'new-ifindex',
   ],
   address: [],
   route: [],

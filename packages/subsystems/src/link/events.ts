@@ -102,13 +102,15 @@ export function rtmsgIfinfo(
 /**
  * `rtmsg_ifinfo_build_skb()`: fills the message now and returns the `rtmsg_ifinfo_send()` step,
  * for a caller that sends it once the device is gone (RTM_DELLINK). Linux 6.18 stamps the
- * request's port id and sequence number only when the request asked for an echo.
+ * request's port id and sequence number only when the request asked for an echo. A device
+ * leaving for another namespace (`rtmsg_ifinfo_newnet()`) says where to: `move`.
  */
 export function rtmsgIfinfoBuild(
   type: number,
   dev: NetDevice,
   change: number,
   origin?: NotifyOrigin,
+  move?: { newNsid: number; newIfindex: number },
 ): (rtnl: Rtnetlink, net: Net) => void {
   const echo = origin !== undefined && (origin.header.flags & NLM_F.ECHO) !== 0;
   const message = fillIfinfo(dev, {
@@ -117,6 +119,7 @@ export function rtmsgIfinfoBuild(
     seq: echo ? origin.header.seq : 0,
     portId: echo ? origin.portId : 0,
     change: change >>> 0,
+    ...move,
   });
   return (rtnl, net) => {
     rtnl.notify(net, RTNLGRP.LINK, message, echo ? { portId: origin.portId, report: true } : {});

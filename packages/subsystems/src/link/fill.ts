@@ -9,6 +9,7 @@ import type { NetDevice } from './netdevice';
 
 /** The IFLA_* attributes {@link fillIfinfo} writes (spec names), in the kernel's order. */
 export const MODELLED_LINK_ATTRIBUTES = [
+  'target-netnsid',
   'ifname',
   'txqlen',
   'operstate',
@@ -31,6 +32,8 @@ export const MODELLED_LINK_ATTRIBUTES = [
   'proto-down',
   'address',
   'broadcast',
+  'new-netnsid',
+  'new-ifindex',
 ] as const;
 
 export interface FillOptions {
@@ -41,6 +44,12 @@ export interface FillOptions {
   portId: number;
   /** `ifi_change`. */
   change?: number;
+  /** IFLA_NEW_NETNSID of a device that moves away: the old namespace's id of the new one. */
+  newNsid?: number;
+  /** IFLA_NEW_IFINDEX of a device that moves away: its ifindex there. */
+  newIfindex?: number;
+  /** IFLA_TARGET_NETNSID: the id the request named the device's namespace by (GETLINK). */
+  targetNetnsid?: number;
 }
 
 /** Writes the ifinfomsg and the modelled attributes of `dev` into a new message. */
@@ -55,6 +64,7 @@ export function fillIfinfo(dev: NetDevice, options: FillOptions): Uint8Array {
       change: options.change ?? 0,
     }),
   );
+  if (options.targetNetnsid !== undefined) b.s32(IFLA.TARGET_NETNSID, options.targetNetnsid);
   b.string(IFLA.IFNAME, dev.name)
     .u32(IFLA.TXQLEN, dev.txqlen)
     .u8(IFLA.OPERSTATE, dev.reportedOperstate)
@@ -78,5 +88,8 @@ export function fillIfinfo(dev: NetDevice, options: FillOptions): Uint8Array {
     .u32(IFLA.CARRIER_DOWN_COUNT, dev.carrierDownCount)
     .u8(IFLA.PROTO_DOWN, dev.protoDown ? 1 : 0);
   if (dev.addrLen > 0) b.attr(IFLA.ADDRESS, dev.address).attr(IFLA.BROADCAST, dev.broadcast);
+  // After IFLA_LINKINFO in the kernel's order, before IFLA_LINK_NETNSID / IFLA_LINK.
+  if (options.newNsid !== undefined) b.s32(IFLA.NEW_NETNSID, options.newNsid);
+  if (options.newIfindex) b.s32(IFLA.NEW_IFINDEX, options.newIfindex);
   return b.finish().slice();
 }

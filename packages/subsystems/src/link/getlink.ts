@@ -27,6 +27,7 @@ import {
 import { ALTIFNAMSIZ, IFALIASZ, IFNAMSIZ, MAX_ADDR_LEN } from './constants';
 import { fillIfinfo } from './fill';
 import { linkKinds } from './kinds';
+import { getNetNsCapable } from './link-net';
 import type { NetDevice } from './netdevice';
 import { type LinkTable, linkTable } from './table';
 
@@ -69,13 +70,18 @@ function validGetlinkReq(req: DoitRequest): ParsedAttrs {
   return tb;
 }
 
-/**
- * IFLA_TARGET_NETNSID: rtnlkit has no namespace ids yet, so every id is unknown
- * (`rtnl_get_net_ns_capable()` → EINVAL).
- */
-function targetTable(req: DoitRequest | DumpCallback, tb: ParsedAttrs | undefined, extack?: string): LinkTable {
-  if (tb?.tb[IFLA.TARGET_NETNSID]) throw new ErrnoError(Errno.EINVAL, extack);
-  return linkTable(req.net);
+/** IFLA_TARGET_NETNSID: the namespace and its id, or the requester's (id undefined). */
+interface Target {
+  readonly table: LinkTable;
+  readonly netnsid: number | undefined;
+}
+
+/** `rtnl_get_net_ns_capable()` for IFLA_TARGET_NETNSID (EINVAL with `extack` for an unknown id, EACCES). */
+function targetOf(req: DoitRequest | DumpCallback, tb: ParsedAttrs | undefined, extack?: string): Target {
+  const attr = tb?.tb[IFLA.TARGET_NETNSID];
+  if (!attr) return { table: linkTable(req.net), netnsid: undefined };
+  const netnsid = nla.s32(attr);
+  return { table: linkTable(getNetNsCapable(req, netnsid, extack)), netnsid };
 }
 
 /** `rtnl_dev_get()`: by IFLA_IFNAME, else IFLA_ALT_IFNAME (rtnlkit has no alternative names yet). */
@@ -88,14 +94,22 @@ export function devByName(table: LinkTable, tb: ParsedAttrs): NetDevice | undefi
 /** `rtnl_getlink()`: one device by `ifi_index` (> 0) or by name; ENODEV if none, EINVAL for neither. */
 export function rtnlGetlink(req: DoitRequest): void {
   const tb = validGetlinkReq(req);
-  const table = targetTable(req, tb);
+  const { table, netnsid } = targetOf(req, tb);
   const ifm = decodeIfInfoMsg(req.message, NLMSG_HDRLEN);
   let dev: NetDevice | undefined;
   if (ifm.index > 0) dev = table.getByIndex(ifm.index);
   else if (tb.tb[IFLA.IFNAME] || tb.tb[IFLA.ALT_IFNAME]) dev = devByName(table, tb);
   else throw new ErrnoError(Errno.EINVAL);
   if (!dev) throw new ErrnoError(Errno.ENODEV);
-  req.reply(fillIfinfo(dev, { type: RTM.NEWLINK, flags: 0, seq: req.header.seq, portId: req.socket.portId }));
+  req.reply(
+    fillIfinfo(dev, {
+      type: RTM.NEWLINK,
+      flags: 0,
+      seq: req.header.seq,
+      portId: req.socket.portId,
+      ...(netnsid !== undefined && { targetNetnsid: netnsid }),
+    }),
+  );
 }
 
 interface DumpFilter {
@@ -104,6 +118,7 @@ interface DumpFilter {
   /** The kind of IFLA_LINKINFO, when it names a registered one. */
   kind?: string | undefined;
   filtered: boolean;
+  target: Target;
 }
 
 /**
@@ -125,7 +140,7 @@ function linkinfoToKind(cb: DumpCallback, attr: Nlattr): string | undefined {
 
 /** `rtnl_valid_dump_ifinfo_req()` and the attribute walk of `rtnl_dump_ifinfo()`. */
 function dumpFilter(cb: DumpCallback): DumpFilter {
-  const filter: DumpFilter = { master: 0, filtered: false };
+  const filter: DumpFilter = { master: 0, filtered: false, target: { table: linkTable(cb.net), netnsid: undefined } };
   let tb: ParsedAttrs;
   if (cb.strict) {
     if (payloadLength(cb.message) < IFINFOMSG_LEN) throw new ErrnoError(Errno.EINVAL, 'Invalid header for link dump');
@@ -148,7 +163,7 @@ function dumpFilter(cb: DumpCallback): DumpFilter {
     if (!attr) continue;
     switch (type) {
       case IFLA.TARGET_NETNSID:
-        targetTable(cb, tb, 'Invalid target network namespace id');
+        filter.target = targetOf(cb, tb, 'Invalid target network namespace id');
         break;
       case IFLA.EXT_MASK:
         break;
@@ -179,13 +194,19 @@ function masterFiltered(dev: NetDevice, master: number): boolean {
  */
 export function rtnlDumpIfinfo(cb: DumpCallback): boolean {
   const filter = dumpFilter(cb);
-  const table = linkTable(cb.net);
+  const { table, netnsid } = filter.target;
   const flags = NLM_F.MULTI | (filter.filtered ? NLM_F.DUMP_FILTERED : 0);
   let more = false;
   for (let dev = table.firstFrom(cb.cursor.ifindex ?? 0); dev; dev = table.firstFrom(dev.ifindex + 1)) {
     if (masterFiltered(dev, filter.master)) continue;
     if (filter.kind !== undefined && dev.kind !== filter.kind) continue;
-    const message = fillIfinfo(dev, { type: RTM.NEWLINK, flags, seq: cb.header.seq, portId: cb.socket.portId });
+    const message = fillIfinfo(dev, {
+      type: RTM.NEWLINK,
+      flags,
+      seq: cb.header.seq,
+      portId: cb.socket.portId,
+      ...(netnsid !== undefined && { targetNetnsid: netnsid }),
+    });
     if (!cb.put(message)) {
       cb.cursor.ifindex = dev.ifindex;
       more = true;

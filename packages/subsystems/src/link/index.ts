@@ -37,11 +37,21 @@ export {
   type RtnlLinkOps,
   randomEtherAddr,
 } from './kinds';
+export { ensureUniqueNetns, getNetNsCapable, linkGetNetCapable, linkNetByIfla } from './link-net';
 export { LOOPBACK_IFINDEX, loopbackDevice } from './loopback';
 export { NetDevice, type NetDeviceSetup, type NetregState } from './netdevice';
-export { rtnlDellink, rtnlNewlink, rtnlNewlinkPrepare } from './newlink';
+export { devChangeNetNamespace } from './netns-move';
+export { rtnlDellink, rtnlDellinkPrepare, rtnlNewlink, rtnlNewlinkPrepare } from './newlink';
 export { netdevCopyName, netdevGetName, netdevRenameLock, readNameUnlocked, writeDevName } from './rename-lock';
 export { NetdevTodo, netdevRunTodo, netdevTodo } from './run-todo';
-export { applyLinkChange, checkLinkChange, type LinkChange, rtnlSetlink, SETLINK_ATTRS } from './setlink';
+export {
+  applyLinkChange,
+  checkLinkChange,
+  type LinkChange,
+  rtnlSetlink,
+  rtnlSetlinkPrepare,
+  SETLINK_ATTRS,
+  setlinkNetns,
+} from './setlink';
 export { type InstalledSubsystem, LINK_KINDS, LINK_LOCK_CLASSES, linkPernetOps, linkSubsystem } from './subsystem';
 export { devValidName, LinkTable, linkTable } from './table';

@@ -8,6 +8,7 @@ import {
   ErrnoError,
   IFLA,
   IFLA_INFO,
+  type Net,
   NL_VALIDATE,
   NLM_F,
   nla,
@@ -16,6 +17,7 @@ import {
   type Prepared,
   rtLink,
 } from '@rtnlkit/core';
+import { getNetNsById } from '../netns/nsid';
 import { IFNAMSIZ } from './constants';
 import {
   combineFlags,
@@ -27,6 +29,7 @@ import {
 } from './dev';
 import type { NotifyOrigin } from './events';
 import { linkKinds, type RtnlLinkOps } from './kinds';
+import { ensureUniqueNetns, getNetNsCapable, linkGetNetCapable } from './link-net';
 import { netdevRunTodo } from './run-todo';
 import {
   applyLinkChange,
@@ -35,10 +38,11 @@ import {
   refuseUnmodelled,
   requestedDevice,
   SETLINK_ATTRS,
+  setlinkNetns,
 } from './setlink';
 
 /** What a NEWLINK may carry in rtnlkit: the SETLINK attributes and IFLA_LINKINFO (its kind). */
-const NEWLINK_ATTRS = new Set<number>([...SETLINK_ATTRS, IFLA.LINKINFO]);
+const NEWLINK_ATTRS = new Set<number>([...SETLINK_ATTRS, IFLA.LINKINFO, IFLA.LINK_NETNSID]);
 
 /** `ifla_info_policy` over IFLA_LINKINFO (parsed without extack, as the kernel does). */
 function parseLinkinfo(tb: ParsedAttrs): { kind: string | undefined } {
@@ -68,6 +72,10 @@ interface NewlinkPrep {
   readonly tb: ParsedAttrs;
   /** The pinned kind IFLA_INFO_KIND names, if it is registered. */
   readonly ops: RtnlLinkOps | undefined;
+  /** `tgt_net`: where a new device goes, or where an existing one moves. */
+  readonly tgtNet: Net;
+  /** `link_net`: the namespace IFLA_LINK_NETNSID names (where the kind finds its lower device or peer). */
+  readonly linkNet: Net | undefined;
 }
 
 /**
@@ -78,11 +86,20 @@ interface NewlinkPrep {
  */
 export function rtnlNewlinkPrepare(req: DoitRequest): Prepared {
   const { ifm, tb } = parseIfla(req);
+  ensureUniqueNetns(tb, false);
   if (ifm.index < 0) throw new ErrnoError(Errno.EINVAL, "ifindex can't be negative");
   const { kind } = parseLinkinfo(tb);
+  const tgtNet = linkGetNetCapable(req, tb);
+  let linkNet: Net | undefined;
+  const linkNetnsid = tb.tb[IFLA.LINK_NETNSID];
+  if (linkNetnsid) {
+    linkNet = getNetNsById(tgtNet, nla.s32(linkNetnsid));
+    if (!linkNet) throw new ErrnoError(Errno.EINVAL, 'Unknown network namespace id');
+  }
+  const nets = [tgtNet, ...(linkNet ? [linkNet] : [])].filter((net) => net !== req.net);
   const pinned = kind === undefined ? undefined : linkKinds(req.rtnl).acquire(kind, req.task);
-  const data: NewlinkPrep = { ifm, tb, ops: pinned?.ops };
-  return pinned ? { data, release: pinned.release } : { data };
+  const data: NewlinkPrep = { ifm, tb, ops: pinned?.ops, tgtNet, linkNet };
+  return { data, ...(nets.length > 0 && { nets }), ...(pinned && { release: pinned.release }) };
 }
 
 /**
@@ -95,7 +112,7 @@ export async function rtnlNewlink(req: DoitRequest): Promise<void> {
   req.afterUnlock(() => netdevRunTodo(req.rtnl, req.task));
   const prep = req.prepared?.data as NewlinkPrep | undefined;
   if (!prep) throw new TypeError('rtnl_newlink runs after rtnlNewlinkPrepare: register both');
-  const { ifm, tb, ops } = prep;
+  const { ifm, tb, ops, tgtNet } = prep;
   refuseUnmodelled(tb, NEWLINK_ATTRS);
   const specified = ifm.index > 0 || tb.tb[IFLA.IFNAME] !== undefined || tb.tb[IFLA.ALT_IFNAME] !== undefined;
   const dev = requestedDevice(req, ifm, tb);
@@ -104,6 +121,7 @@ export async function rtnlNewlink(req: DoitRequest): Promise<void> {
     // rtnl_changelink()
     if (flags & NLM_F.EXCL) throw new ErrnoError(Errno.EEXIST);
     if (flags & NLM_F.REPLACE) throw new ErrnoError(Errno.EOPNOTSUPP);
+    await setlinkNetns(req, dev, tb, tgtNet);
     const change = checkLinkChange(dev, ifm, tb);
     await applyLinkChange(req.rtnl, req.task, dev, change);
     return;
@@ -113,7 +131,7 @@ export async function rtnlNewlink(req: DoitRequest): Promise<void> {
     throw new ErrnoError(Errno.EOPNOTSUPP, 'rtnlkit: group changes are not modelled');
   }
   if (!ops) throw new ErrnoError(Errno.EOPNOTSUPP, 'Unknown device type');
-  await newlinkCreate(req, ops, ifm, tb);
+  await newlinkCreate(req, ops, ifm, tb, tgtNet);
 }
 
 /**
@@ -127,6 +145,7 @@ async function newlinkCreate(
   ops: RtnlLinkOps,
   ifm: ReturnType<typeof parseIfla>['ifm'],
   tb: ParsedAttrs,
+  tgtNet: Net,
 ): Promise<void> {
   const ifname = tb.tb[IFLA.IFNAME];
   const name = ifname ? nla.string(ifname).slice(0, IFNAMSIZ - 1) : `${ops.kind}%d`;
@@ -141,7 +160,7 @@ async function newlinkCreate(
   if (txqlen) dev.txqlen = nla.u32(txqlen);
   const group = tb.tb[IFLA.GROUP];
   if (group) dev.group = nla.u32(group);
-  await registerNetdevice(req.rtnl, req.net, dev, {
+  await registerNetdevice(req.rtnl, tgtNet, dev, {
     ...(ifm.index > 0 ? { ifindex: ifm.index } : {}),
     announce: false,
   });
@@ -159,22 +178,42 @@ async function newlinkCreate(
   await notifyFlags(req.rtnl, dev, oldFlags, ~0, originOf(req));
 }
 
+/** What the unlocked part of `rtnl_dellink()` found. */
+interface DellinkPrep {
+  readonly ifm: ReturnType<typeof parseIfla>['ifm'];
+  readonly tb: ParsedAttrs;
+  readonly tgtNet: Net;
+}
+
+/**
+ * The part of `rtnl_dellink()` before `rtnl_net_lock(tgt_net)`: parse, no PID or FD selector
+ * (EOPNOTSUPP "specified netns attribute not supported"), IFLA_TARGET_NETNSID resolved
+ * (`rtnl_get_net_ns_capable()`: EINVAL, EACCES).
+ */
+export function rtnlDellinkPrepare(req: DoitRequest): Prepared {
+  const { ifm, tb } = parseIfla(req);
+  ensureUniqueNetns(tb, true);
+  const netnsid = tb.tb[IFLA.TARGET_NETNSID];
+  const tgtNet = netnsid ? getNetNsCapable(req, nla.s32(netnsid)) : req.net;
+  const data: DellinkPrep = { ifm, tb, tgtNet };
+  return tgtNet === req.net ? { data } : { data, nets: [tgtNet] };
+}
+
 /**
  * `rtnl_dellink()`: the device by index, else by name (ENODEV), neither: EINVAL; a device
  * without a kind (lo) cannot be deleted (`rtnl_delete_link()`: EOPNOTSUPP). The RTM_DELLINK
  * notification carries the request's sequence number and port id.
  */
 export async function rtnlDellink(req: DoitRequest): Promise<void> {
-  const { ifm, tb } = parseIfla(req);
-  if (tb.tb[IFLA.NET_NS_PID] || tb.tb[IFLA.NET_NS_FD])
-    throw new ErrnoError(Errno.EOPNOTSUPP, 'specified netns attribute not supported');
-  if (tb.tb[IFLA.TARGET_NETNSID]) throw new ErrnoError(Errno.EINVAL);
+  const prep = req.prepared?.data as DellinkPrep | undefined;
+  if (!prep) throw new TypeError('rtnl_dellink runs after rtnlDellinkPrepare: register both');
+  const { ifm, tb, tgtNet } = prep;
   const named = ifm.index > 0 || tb.tb[IFLA.IFNAME] !== undefined || tb.tb[IFLA.ALT_IFNAME] !== undefined;
   if (!named) {
     if (tb.tb[IFLA.GROUP]) throw new ErrnoError(Errno.EOPNOTSUPP, 'rtnlkit: group deletion is not modelled');
     throw new ErrnoError(Errno.EINVAL);
   }
-  const dev = requestedDevice(req, ifm, tb);
+  const dev = requestedDevice(req, ifm, tb, tgtNet);
   if (!dev) throw new ErrnoError(Errno.ENODEV);
   // rtnl_delete_link(): only a device a kind created has a dellink (lo has none).
   if (!dev.rtnlLinkOps) throw new ErrnoError(Errno.EOPNOTSUPP);

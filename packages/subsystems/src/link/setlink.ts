@@ -14,10 +14,12 @@ import {
   IFINFOMSG_LEN,
   IFLA,
   type IfInfoMsg,
+  type Net,
   NL_VALIDATE,
   NLMSG_HDRLEN,
   nla,
   type ParsedAttrs,
+  type Prepared,
   type Rtnetlink,
   type Task,
 } from '@rtnlkit/core';
@@ -34,14 +36,27 @@ import {
 } from './dev';
 import type { NotifyOrigin } from './events';
 import { devByName, iflaPolicy } from './getlink';
+import { ensureUniqueNetns, linkGetNetCapable } from './link-net';
 import type { NetDevice } from './netdevice';
+import { devChangeNetNamespace } from './netns-move';
 import { linkTable } from './table';
 
 /**
  * The attributes a SETLINK (or a NEWLINK acting as one) may carry in rtnlkit. Any other one is
  * refused with EOPNOTSUPP rather than ignored, so that the model never silently differs.
  */
-const SETLINK_ATTRS = new Set<number>([IFLA.IFNAME, IFLA.MTU, IFLA.TXQLEN, IFLA.IFALIAS, IFLA.GROUP, IFLA.EXT_MASK]);
+const SETLINK_ATTRS = new Set<number>([
+  IFLA.IFNAME,
+  IFLA.MTU,
+  IFLA.TXQLEN,
+  IFLA.IFALIAS,
+  IFLA.GROUP,
+  IFLA.EXT_MASK,
+  IFLA.NET_NS_PID,
+  IFLA.NET_NS_FD,
+  IFLA.TARGET_NETNSID,
+  IFLA.NEW_IFINDEX,
+]);
 
 /** What one `do_setlink()` changes, checked beforehand. */
 export interface LinkChange {
@@ -131,20 +146,62 @@ export function parseIfla(req: DoitRequest): { ifm: IfInfoMsg; tb: ParsedAttrs }
 }
 
 /** The device a link request names: `ifi_index` > 0, else IFLA_IFNAME; undefined if none. */
-export function requestedDevice(req: DoitRequest, ifm: IfInfoMsg, tb: ParsedAttrs): NetDevice | undefined {
-  const table = linkTable(req.net);
+export function requestedDevice(
+  req: DoitRequest,
+  ifm: IfInfoMsg,
+  tb: ParsedAttrs,
+  net: Net = req.net,
+): NetDevice | undefined {
+  const table = linkTable(net);
   if (ifm.index > 0) return table.getByIndex(ifm.index);
   if (tb.tb[IFLA.IFNAME] || tb.tb[IFLA.ALT_IFNAME]) return devByName(table, tb);
   return undefined;
 }
 
+/** What the unlocked part of `rtnl_setlink()` found. */
+interface SetlinkPrep {
+  readonly ifm: IfInfoMsg;
+  readonly tb: ParsedAttrs;
+  /** Where the device goes (`tgt_net`): the requester's namespace unless the request names another. */
+  readonly tgtNet: Net;
+}
+
+/**
+ * The part of `rtnl_setlink()` before the locks: parse, `rtnl_ensure_unique_netns()` (EINVAL
+ * "multiple netns identifying attributes specified"), the target namespace
+ * (`rtnl_link_get_net_capable()`: ESRCH, EBADF, EINVAL, EPERM), which the strategy locks too.
+ */
+export function rtnlSetlinkPrepare(req: DoitRequest): Prepared {
+  const { ifm, tb } = parseIfla(req);
+  ensureUniqueNetns(tb, false);
+  const tgtNet = linkGetNetCapable(req, tb);
+  const data: SetlinkPrep = { ifm, tb, tgtNet };
+  return tgtNet === req.net ? { data } : { data, nets: [tgtNet] };
+}
+
+/**
+ * `do_setlink()`'s namespace move, its first change (`__dev_change_net_namespace()` with
+ * IFLA_IFNAME as the name pattern and IFLA_NEW_IFINDEX). Like the kernel, a later failing check
+ * leaves the device moved.
+ */
+export async function setlinkNetns(req: DoitRequest, dev: NetDevice, tb: ParsedAttrs, tgtNet: Net): Promise<void> {
+  if (tgtNet === dev.net) return;
+  const ifname = tb.tb[IFLA.IFNAME];
+  const pat = ifname ? nla.string(ifname).slice(0, IFNAMSIZ - 1) : '';
+  const newIfindex = tb.tb[IFLA.NEW_IFINDEX];
+  await devChangeNetNamespace(req.rtnl, req.task, dev, tgtNet, pat || undefined, newIfindex ? nla.s32(newIfindex) : 0);
+}
+
 /** `rtnl_setlink()`: ENODEV when the device is not found, EINVAL for neither an index nor a name. */
 export async function rtnlSetlink(req: DoitRequest): Promise<void> {
-  const { ifm, tb } = parseIfla(req);
+  const prep = req.prepared?.data as SetlinkPrep | undefined;
+  if (!prep) throw new TypeError('rtnl_setlink runs after rtnlSetlinkPrepare: register both');
+  const { ifm, tb, tgtNet } = prep;
   refuseUnmodelled(tb, SETLINK_ATTRS);
   if (!(ifm.index > 0) && !tb.tb[IFLA.IFNAME] && !tb.tb[IFLA.ALT_IFNAME]) throw new ErrnoError(Errno.EINVAL);
   const dev = requestedDevice(req, ifm, tb);
   if (!dev) throw new ErrnoError(Errno.ENODEV);
+  await setlinkNetns(req, dev, tb, tgtNet);
   const change = checkLinkChange(dev, ifm, tb);
   await applyLinkChange(req.rtnl, req.task, dev, change);
 }

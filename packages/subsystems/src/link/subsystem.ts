@@ -21,9 +21,9 @@ import { registerRtnetlinkEvent } from './events';
 import { rtnlDumpIfinfo, rtnlGetlink } from './getlink';
 import { bridgeLinkOps, ifbLinkOps, linkKinds, type RtnlLinkOps } from './kinds';
 import { loopbackDevice } from './loopback';
-import { rtnlDellink, rtnlNewlink, rtnlNewlinkPrepare } from './newlink';
+import { rtnlDellink, rtnlDellinkPrepare, rtnlNewlink, rtnlNewlinkPrepare } from './newlink';
 import { netdevRunTodo } from './run-todo';
-import { rtnlSetlink } from './setlink';
+import { rtnlSetlink, rtnlSetlinkPrepare } from './setlink';
 import { dropLinkTable, linkTable } from './table';
 
 /** The link kinds the subsystem registers (`rtnl_link_register()`), in this order. */
@@ -94,6 +94,7 @@ export function linkSubsystem(): Subsystem {
         {
           family: AF.UNSPEC,
           type: RTM.SETLINK,
+          prepare: rtnlSetlinkPrepare,
           doit: rtnlSetlink,
           flags: RTNL_FLAG.DOIT_PERNET_WIP,
           locks: ['rtnl'],
@@ -111,6 +112,7 @@ export function linkSubsystem(): Subsystem {
         {
           family: AF.UNSPEC,
           type: RTM.DELLINK,
+          prepare: rtnlDellinkPrepare,
           doit: rtnlDellink,
           flags: RTNL_FLAG.DOIT_PERNET_WIP,
           locks: ['rtnl'],

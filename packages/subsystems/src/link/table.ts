@@ -109,10 +109,26 @@ export class LinkTable {
     const name = this.validName(dev.name);
     const ifindex = options.ifindex ? this.reserveIndex(options.ifindex) : this.allocIndex();
     dev.storeName(name);
+    this.list(dev, ifindex);
+  }
+
+  /**
+   * The ifindex a device moving in from another namespace gets (`__dev_change_net_namespace`):
+   * the one asked for (EBUSY if used here), else its own if free here, else a new one.
+   */
+  moveInIndex(current: number, requested: number): number {
+    if (requested) return this.reserveIndex(requested);
+    return this.byIndex.has(current) ? this.allocIndex() : current;
+  }
+
+  /** `list_netdevice()`: lists `dev` (already named) under `ifindex`; `dev_base_seq` moves. */
+  list(dev: NetDevice, ifindex: number): void {
+    if (this.byIndex.has(ifindex) || this.byName.has(dev.name))
+      throw new TypeError(`${dev.name}(${ifindex}) collides with a listed device of ${this.net}`);
     dev.ifindex = ifindex;
     dev.net = this.net;
     this.byIndex.set(ifindex, dev);
-    this.byName.set(name, dev);
+    this.byName.set(dev.name, dev);
     this.insertIndex(ifindex);
     this.bumpSeq();
   }

@@ -15,6 +15,8 @@
  * `net_rwsem` is taken alone or inside RTNL, never around it.
  */
 import { Net, type Rtnetlink, RwSemaphore, type Task } from '@rtnlkit/core';
+import { nsFiles } from './ns-files';
+import { unhashNsid } from './nsid';
 
 /** `struct pernet_operations`: hooks run in every namespace, existing and future. */
 export interface PernetOps {
@@ -127,6 +129,8 @@ export class Netns {
         const at = this.list.indexOf(net);
         if (at >= 0) this.list.splice(at, 1);
       });
+      unhashNsid(net, this.list);
+      nsFiles(this.rtnl).forget(net);
       for (const ops of [...this.ops].reverse()) await ops.exit?.(net, task);
     });
   }
