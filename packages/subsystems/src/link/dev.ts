@@ -78,7 +78,7 @@ export async function unregisterNetdevice(rtnl: Rtnetlink, dev: NetDevice, origi
   }
   await callNetdeviceNotifiers(rtnl, NETDEV.UNREGISTER, { dev });
   // Filled while the table still knows the device's ifindex, sent once it is unlisted.
-  const send = rtmsgIfinfoBuild(RTM.DELLINK, dev, ~0, origin);
+  const send = rtmsgIfinfoBuild(RTM.DELLINK, dev, ~0, origin, rtnl);
   linkTable(net).unregister(dev);
   send(rtnl, net);
 }

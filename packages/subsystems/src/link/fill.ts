@@ -4,7 +4,8 @@
  * (gso/gro/tso sizes, stats, xdp, qdisc, af-spec, map, …) are left out, so conformance compares
  * exactly {@link MODELLED_LINK_ATTRIBUTES}.
  */
-import { encodeIfInfoMsg, IFLA, NlMsgBuilder } from '@rtnlkit/core';
+import { encodeIfInfoMsg, IFLA, NlMsgBuilder, type Rtnetlink, type Task } from '@rtnlkit/core';
+import { rtnlFillLinkAf, rtnlLinkGetAfSize } from './af-ops';
 import type { NetDevice } from './netdevice';
 
 /** The IFLA_* attributes {@link fillIfinfo} writes (spec names), in the kernel's order. */
@@ -41,11 +42,23 @@ export interface FillOptions {
   portId: number;
   /** `ifi_change`. */
   change?: number;
+  /**
+   * The instance whose af ops fill IFLA_AF_SPEC (`rtnl_fill_link_af()`); without it, or with no
+   * af ops registered, no IFLA_AF_SPEC is written (Linux always has AF_INET and AF_INET6
+   * registered and always writes it; see `rtnlFillLinkAf` in af-ops.ts for why rtnlkit does not).
+   */
+  rtnl?: Rtnetlink;
+  /** The task whose RCU read section the af ops walk runs in (a short one of its own if none). */
+  task?: Task;
+  /** IFLA_EXT_MASK of the request (RTEXT_FILTER_*), passed to the af ops; 0 by default. */
+  extFilterMask?: number;
 }
 
 /** Writes the ifinfomsg and the modelled attributes of `dev` into a new message. */
 export function fillIfinfo(dev: NetDevice, options: FillOptions): Uint8Array {
-  const b = new NlMsgBuilder(options.type, options.flags, options.seq, options.portId, 512);
+  const { rtnl, task, extFilterMask = 0 } = options;
+  const afSize = rtnl ? rtnlLinkGetAfSize(rtnl, dev, extFilterMask, task) : 0;
+  const b = new NlMsgBuilder(options.type, options.flags, options.seq, options.portId, 512 + afSize);
   b.bytes(
     encodeIfInfoMsg({
       family: 0,
@@ -78,5 +91,7 @@ export function fillIfinfo(dev: NetDevice, options: FillOptions): Uint8Array {
     .u32(IFLA.CARRIER_DOWN_COUNT, dev.carrierDownCount)
     .u8(IFLA.PROTO_DOWN, dev.protoDown ? 1 : 0);
   if (dev.addrLen > 0) b.attr(IFLA.ADDRESS, dev.address).attr(IFLA.BROADCAST, dev.broadcast);
+  // IFLA_AF_SPEC comes after the link-netnsid attributes, before the property list (alt names).
+  if (rtnl) rtnlFillLinkAf(b, rtnl, dev, extFilterMask, task);
   return b.finish().slice();
 }

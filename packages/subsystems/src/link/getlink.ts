@@ -42,6 +42,8 @@ export const iflaPolicy = overridePolicy(linkAttrs, {
   'tso-max-segs': { nla: 'reject' },
   allmulti: { nla: 'reject' },
   'netns-immutable': { nla: 'reject' },
+  // [IFLA_AF_SPEC] = { .type = NLA_NESTED }: no nested policy; each family validates its own nest.
+  'af-spec': { nested: undefined },
 });
 
 const GETLINK_ATTRS = new Set<number>([IFLA.IFNAME, IFLA.ALT_IFNAME, IFLA.EXT_MASK, IFLA.TARGET_NETNSID]);
@@ -95,7 +97,23 @@ export function rtnlGetlink(req: DoitRequest): void {
   else if (tb.tb[IFLA.IFNAME] || tb.tb[IFLA.ALT_IFNAME]) dev = devByName(table, tb);
   else throw new ErrnoError(Errno.EINVAL);
   if (!dev) throw new ErrnoError(Errno.ENODEV);
-  req.reply(fillIfinfo(dev, { type: RTM.NEWLINK, flags: 0, seq: req.header.seq, portId: req.socket.portId }));
+  req.reply(
+    fillIfinfo(dev, {
+      type: RTM.NEWLINK,
+      flags: 0,
+      seq: req.header.seq,
+      portId: req.socket.portId,
+      rtnl: req.rtnl,
+      task: req.task,
+      extFilterMask: extFilterMask(tb),
+    }),
+  );
+}
+
+/** IFLA_EXT_MASK (RTEXT_FILTER_*), 0 when absent. */
+function extFilterMask(tb: ParsedAttrs): number {
+  const mask = tb.tb[IFLA.EXT_MASK];
+  return mask ? nla.u32(mask) : 0;
 }
 
 interface DumpFilter {
@@ -104,6 +122,8 @@ interface DumpFilter {
   /** The kind of IFLA_LINKINFO, when it names a registered one. */
   kind?: string | undefined;
   filtered: boolean;
+  /** IFLA_EXT_MASK. */
+  extFilterMask: number;
 }
 
 /**
@@ -125,7 +145,7 @@ function linkinfoToKind(cb: DumpCallback, attr: Nlattr): string | undefined {
 
 /** `rtnl_valid_dump_ifinfo_req()` and the attribute walk of `rtnl_dump_ifinfo()`. */
 function dumpFilter(cb: DumpCallback): DumpFilter {
-  const filter: DumpFilter = { master: 0, filtered: false };
+  const filter: DumpFilter = { master: 0, filtered: false, extFilterMask: 0 };
   let tb: ParsedAttrs;
   if (cb.strict) {
     if (payloadLength(cb.message) < IFINFOMSG_LEN) throw new ErrnoError(Errno.EINVAL, 'Invalid header for link dump');
@@ -151,6 +171,7 @@ function dumpFilter(cb: DumpCallback): DumpFilter {
         targetTable(cb, tb, 'Invalid target network namespace id');
         break;
       case IFLA.EXT_MASK:
+        filter.extFilterMask = nla.u32(attr);
         break;
       case IFLA.MASTER:
         filter.master = nla.s32(attr);
@@ -185,7 +206,15 @@ export function rtnlDumpIfinfo(cb: DumpCallback): boolean {
   for (let dev = table.firstFrom(cb.cursor.ifindex ?? 0); dev; dev = table.firstFrom(dev.ifindex + 1)) {
     if (masterFiltered(dev, filter.master)) continue;
     if (filter.kind !== undefined && dev.kind !== filter.kind) continue;
-    const message = fillIfinfo(dev, { type: RTM.NEWLINK, flags, seq: cb.header.seq, portId: cb.socket.portId });
+    const message = fillIfinfo(dev, {
+      type: RTM.NEWLINK,
+      flags,
+      seq: cb.header.seq,
+      portId: cb.socket.portId,
+      rtnl: cb.rtnl,
+      task: cb.task,
+      extFilterMask: filter.extFilterMask,
+    });
     if (!cb.put(message)) {
       cb.cursor.ifindex = dev.ifindex;
       more = true;

@@ -1,3 +1,17 @@
+export {
+  type AfOpsRef,
+  afSpecEntries,
+  type RtnlAfOps,
+  RtnlAfRegistry,
+  rtnlAfLookup,
+  rtnlAfOps,
+  rtnlAfRegister,
+  rtnlAfUnregister,
+  rtnlFillLinkAf,
+  rtnlLinkGetAfSize,
+  setLinkAf,
+  validateLinkAfSpec,
+} from './af-ops';
 export { ARPHRD, ETH_ALEN, IF_LINK_MODE, IF_OPER, IFNAMSIZ } from './constants';
 export {
   combineFlags,
@@ -32,6 +46,14 @@ export { bridgeLinkOps, ifbLinkOps, LinkKinds, linkKinds, type RtnlLinkOps, rand
 export { LOOPBACK_IFINDEX, loopbackDevice } from './loopback';
 export { NetDevice, type NetDeviceSetup } from './netdevice';
 export { rtnlDellink, rtnlNewlink } from './newlink';
-export { applyLinkChange, checkLinkChange, type LinkChange, rtnlSetlink, SETLINK_ATTRS } from './setlink';
+export {
+  applyLinkChange,
+  checkAfSpec,
+  checkLinkChange,
+  type LinkChange,
+  type LinkChangeContext,
+  rtnlSetlink,
+  SETLINK_ATTRS,
+} from './setlink';
 export { type InstalledSubsystem, LINK_KINDS, LINK_LOCK_CLASSES, linkPernetOps, linkSubsystem } from './subsystem';
 export { devValidName, LinkTable, linkTable } from './table';

@@ -28,6 +28,7 @@ import type { NotifyOrigin } from './events';
 import { linkKinds, type RtnlLinkOps } from './kinds';
 import {
   applyLinkChange,
+  checkAfSpec,
   checkLinkChange,
   parseIfla,
   refuseUnmodelled,
@@ -79,7 +80,7 @@ export async function rtnlNewlink(req: DoitRequest): Promise<void> {
     // rtnl_changelink()
     if (flags & NLM_F.EXCL) throw new ErrnoError(Errno.EEXIST);
     if (flags & NLM_F.REPLACE) throw new ErrnoError(Errno.EOPNOTSUPP);
-    const change = checkLinkChange(dev, ifm, tb);
+    const change = checkLinkChange(dev, ifm, tb, req);
     await applyLinkChange(req.rtnl, dev, change);
     return;
   }
@@ -106,6 +107,9 @@ async function newlinkCreate(
   const ifname = tb.tb[IFLA.IFNAME];
   const name = ifname ? nla.string(ifname).slice(0, IFNAMSIZ - 1) : `${ops.kind}%d`;
   const dev = ops.setup(name);
+  // rtnl_create_link() runs validate_linkmsg() on the allocated device: IFLA_AF_SPEC is checked
+  // (unknown family, no set_link_af, validate_link_af) but never applied to a new device.
+  checkAfSpec(dev, tb, req);
   const mtu = tb.tb[IFLA.MTU];
   if (mtu) {
     devValidateMtu(dev, nla.u32(mtu));
