@@ -8,9 +8,11 @@
  * (`rtnl_fill_link_af`, `rtnl_link_get_af_size`, `rtnl_af_lookup`) walk it inside an RCU read
  * section, and unregistering waits for a grace period *after* dropping RTNL, so that once it
  * returns no reader still uses the ops. Linux 6.13 adds a per-ops SRCU for the readers that keep
- * an ops found by `rtnl_af_lookup()` until `rtnl_af_put()`; here the RCU read section of
- * `rtnl.rcu` may span awaits, so one section from lookup to put plays both parts, and
- * `synchronize()` on it is both `synchronize_rcu()` and `synchronize_srcu()`.
+ * an ops found by `rtnl_af_lookup()` until `rtnl_af_put()`; here one RCU read section of
+ * `rtnl.rcu` from lookup to put plays both parts (the seed's plan: the callbacks do not sleep,
+ * so "it is enough to convert the callers to take the rcu read lock"), and the one
+ * `synchronize()` stands for `synchronize_rcu()` and `synchronize_srcu()`. Unlike SRCU, such a
+ * section must not sleep on a lock (lockdep says so); rtnlkit's sections may span a timer.
  *
  * The list is published copy-on-write (a new array on every change, never mutated), which is
  * what `list_add_tail_rcu` / `list_del_rcu` give a reader: the list it loaded stays walkable.
@@ -115,7 +117,9 @@ export class RtnlAfRegistry {
 
   /**
    * `rtnl_af_lookup()`: the ops of `family`, held in an RCU read section of `task` until the
-   * returned reference is disposed (`rtnl_af_put()`); undefined (and no section) if none.
+   * returned reference is disposed (`rtnl_af_put()`); undefined (and no section) if none. The
+   * holder must not sleep on a lock before it lets go (lockdep reports "suspicious RCU usage"):
+   * Linux's SRCU would allow that, rtnlkit's plain RCU section does not, and no af ops user needs it.
    */
   lookup(family: number, task: Task): AfOpsRef | undefined {
     const guard = this.rtnl.rcu.readLock(task);
