@@ -1,8 +1,10 @@
 /**
  * `rtnl_fill_ifinfo()`: one RTM_NEWLINK message for a device, as Linux 6.18 writes it, for the
  * attributes rtnlkit models. They come in the kernel's order; the ones the model does not have
- * (gso/gro/tso sizes, stats, xdp, qdisc, af-spec, map, …) are left out, so conformance compares
- * exactly {@link MODELLED_LINK_ATTRIBUTES}.
+ * (gso/gro/tso sizes, stats, xdp, qdisc, map, …) are left out, so conformance compares
+ * exactly {@link MODELLED_LINK_ATTRIBUTES}. IFLA_AF_SPEC is not among them: it is written last,
+ * and only while af ops are registered ("Linux always has AF_INET and AF_INET6 registered",
+ * rtnlkit has no family of its own yet; see `rtnlFillLinkAf`).
  */
 import { encodeIfInfoMsg, IFLA, NlMsgBuilder, type Rtnetlink, type Task } from '@rtnlkit/core';
 import { rtnlFillLinkAf, rtnlLinkGetAfSize } from './af-ops';
