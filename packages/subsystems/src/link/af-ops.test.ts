@@ -3,6 +3,7 @@
  * fill, size, validation, set, and the kernel's answers for what is wrong in a request.
  */
 import {
+  decodeIfInfoMsg,
   defineAttrSet,
   Errno,
   ErrnoError,
@@ -16,6 +17,7 @@ import {
   type NlMsgBuilder,
   nla,
   nlaParseNested,
+  nlmsgParse,
   RTM,
   runTask,
   walkAttrs,
@@ -24,7 +26,9 @@ import type { DecodedMessage } from '@rtnlkit/core/testing';
 import { describe, expect, it } from 'vitest';
 import { type RtnlAfOps, rtnlAfOps, rtnlAfRegister, rtnlAfUnregister, rtnlLinkGetAfSize } from './af-ops';
 import { fillIfinfo } from './fill';
+import { iflaPolicy } from './getlink';
 import type { NetDevice } from './netdevice';
+import { applyLinkChange, checkLinkChange } from './setlink';
 import { linkRequest, linkWorld, sendAndListen } from './test-support';
 
 /** Not a real address family: a number no kernel family uses. */
@@ -313,6 +317,24 @@ describe('af ops: IFLA_AF_SPEC in RTM_SETLINK (validate_linkmsg, do_setlink)', (
     expect(test.values.get(lo)).toBe(4);
     expect(notifications).toHaveLength(1);
     expect(testValueOf(notifications[0]?.bytes as Uint8Array)).toBe(4);
+  });
+
+  it('answers EAFNOSUPPORT at set time for a family unregistered since validation, keeping what was set', async () => {
+    // Not reachable while the request holds RTNL (unregistering needs it to unlist); a strategy
+    // that let them overlap would meet do_setlink()'s lookup failure, modelled here directly.
+    const { rtnl, lo, test } = await world();
+    const request = setlink({ index: 1 }, (b) => {
+      b.u32(IFLA.TXQLEN, 77);
+      afSpec(b, [AF_TEST, 2]);
+    });
+    const tb = nlmsgParse(request, IFINFOMSG_LEN, iflaPolicy, NL_VALIDATE.LIBERAL);
+    await runTask('setlink', async (task) => {
+      const change = checkLinkChange(lo, decodeIfInfoMsg(request, NLMSG_HDRLEN), tb, { rtnl, task });
+      await rtnlAfUnregister(rtnl, test.ops);
+      await expect(applyLinkChange(rtnl, lo, change)).rejects.toMatchObject({ errno: Errno.EAFNOSUPPORT });
+    });
+    expect(lo.txqlen).toBe(77);
+    expect(test.values.get(lo)).toBeUndefined();
   });
 
   it('takes IFLA_AF_SPEC in RTM_NEWLINK for an existing device, as RTM_SETLINK', async () => {
