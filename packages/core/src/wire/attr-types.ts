@@ -46,8 +46,11 @@ export interface AttrSpec {
   readonly max?: number | bigint;
   /** Kernel policy rejects this attribute with this extack (NLA_REJECT with `reject_message`). */
   readonly rejectMessage?: string;
-  /** For nests: the nested set (a thunk, since sets may refer to each other). */
-  readonly nested?: () => AttrSet;
+  /**
+   * For nests: the nested set (a thunk, since sets may refer to each other). `undefined` lets a
+   * policy override drop it: the kernel's NLA_NESTED without a nested policy.
+   */
+  readonly nested?: (() => AttrSet) | undefined;
   /** For binaries carrying a fixed struct: its name in the spec's definitions. */
   readonly struct?: string;
   /** `byte-order: big-endian` in the spec (NLA_BE16/NLA_BE32 in the kernel). */

@@ -126,6 +126,17 @@ export class NlMsgBuilder {
     return this;
   }
 
+  /**
+   * nla_nest_cancel(): drops the innermost open nest and everything written inside it, as if it
+   * had never been started (a fill that finds it has nothing to report, e.g. ENODATA).
+   */
+  cancelNest(): this {
+    const at = this.nests.pop();
+    if (at === undefined) throw new Error('cancelNest() without beginNest()');
+    this.len = at;
+    return this;
+  }
+
   nest(type: number, fill: (b: this) => void): this {
     this.beginNest(type);
     fill(this);

@@ -90,7 +90,7 @@ export async function unregisterNetdevice(rtnl: Rtnetlink, dev: NetDevice, origi
   dev.regState = 'unregistering';
   await rtnl.rcu.synchronizeExpedited();
   await callNetdeviceNotifiers(rtnl, NETDEV.UNREGISTER, { dev });
-  if (!dev.linkInitializing) rtmsgIfinfoBuild(RTM.DELLINK, dev, ~0, origin)(rtnl, net);
+  if (!dev.linkInitializing) rtmsgIfinfoBuild(RTM.DELLINK, dev, ~0, origin, { rtnl })(rtnl, net);
   await rtnl.rcu.synchronizeExpedited();
   if (dev.registeredRef) dev.refcnt.put(dev.registeredRef);
   dev.registeredRef = undefined;

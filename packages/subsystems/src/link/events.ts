@@ -96,7 +96,7 @@ export function rtmsgIfinfo(
 ): void {
   const net = dev.net;
   if (!net || dev.regState !== 'registered') return; // rtmsg_ifinfo_event(): only registered devices
-  rtmsgIfinfoBuild(type, dev, change, origin)(rtnl, net);
+  rtmsgIfinfoBuild(type, dev, change, origin, { rtnl })(rtnl, net);
 }
 
 /**
@@ -110,7 +110,12 @@ export function rtmsgIfinfoBuild(
   dev: NetDevice,
   change: number,
   origin?: NotifyOrigin,
-  move?: { newNsid: number; newIfindex: number },
+  extra: {
+    /** Fills IFLA_AF_SPEC from this instance's af ops (ext filter mask 0, as the kernel's). */
+    rtnl?: Rtnetlink;
+    /** A device leaving for another namespace (`rtmsg_ifinfo_newnet()`): where to. */
+    move?: { newNsid: number; newIfindex: number };
+  } = {},
 ): (rtnl: Rtnetlink, net: Net) => void {
   const echo = origin !== undefined && (origin.header.flags & NLM_F.ECHO) !== 0;
   const message = fillIfinfo(dev, {
@@ -119,7 +124,8 @@ export function rtmsgIfinfoBuild(
     seq: echo ? origin.header.seq : 0,
     portId: echo ? origin.portId : 0,
     change: change >>> 0,
-    ...move,
+    ...extra.move,
+    ...(extra.rtnl ? { rtnl: extra.rtnl } : {}),
   });
   return (rtnl, net) => {
     rtnl.notify(net, RTNLGRP.LINK, message, echo ? { portId: origin.portId, report: true } : {});

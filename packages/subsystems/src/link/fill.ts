@@ -1,10 +1,13 @@
 /**
  * `rtnl_fill_ifinfo()`: one RTM_NEWLINK message for a device, as Linux 6.18 writes it, for the
  * attributes rtnlkit models. They come in the kernel's order; the ones the model does not have
- * (gso/gro/tso sizes, stats, xdp, qdisc, af-spec, map, …) are left out, so conformance compares
- * exactly {@link MODELLED_LINK_ATTRIBUTES}.
+ * (gso/gro/tso sizes, stats, xdp, qdisc, map, …) are left out, so conformance compares
+ * exactly {@link MODELLED_LINK_ATTRIBUTES}. IFLA_AF_SPEC is not among them: it is written last,
+ * and only while af ops are registered ("Linux always has AF_INET and AF_INET6 registered",
+ * rtnlkit has no family of its own yet; see `rtnlFillLinkAf`).
  */
-import { encodeIfInfoMsg, IFLA, NlMsgBuilder } from '@rtnlkit/core';
+import { encodeIfInfoMsg, IFLA, NlMsgBuilder, type Rtnetlink, type Task } from '@rtnlkit/core';
+import { rtnlFillLinkAf, rtnlLinkGetAfSize } from './af-ops';
 import type { NetDevice } from './netdevice';
 
 /** The IFLA_* attributes {@link fillIfinfo} writes (spec names), in the kernel's order. */
@@ -50,11 +53,23 @@ export interface FillOptions {
   newIfindex?: number;
   /** IFLA_TARGET_NETNSID: the id the request named the device's namespace by (GETLINK). */
   targetNetnsid?: number;
+  /**
+   * The instance whose af ops fill IFLA_AF_SPEC (`rtnl_fill_link_af()`); without it, or with no
+   * af ops registered, no IFLA_AF_SPEC is written (Linux always has AF_INET and AF_INET6
+   * registered and always writes it; see `rtnlFillLinkAf` in af-ops.ts for why rtnlkit does not).
+   */
+  rtnl?: Rtnetlink;
+  /** The task whose RCU read section the af ops walk runs in (a short one of its own if none). */
+  task?: Task;
+  /** IFLA_EXT_MASK of the request (RTEXT_FILTER_*), passed to the af ops; 0 by default. */
+  extFilterMask?: number;
 }
 
 /** Writes the ifinfomsg and the modelled attributes of `dev` into a new message. */
 export function fillIfinfo(dev: NetDevice, options: FillOptions): Uint8Array {
-  const b = new NlMsgBuilder(options.type, options.flags, options.seq, options.portId, 512);
+  const { rtnl, task, extFilterMask = 0 } = options;
+  const afSize = rtnl ? rtnlLinkGetAfSize(rtnl, dev, extFilterMask, task) : 0;
+  const b = new NlMsgBuilder(options.type, options.flags, options.seq, options.portId, 512 + afSize);
   b.bytes(
     encodeIfInfoMsg({
       family: 0,
@@ -91,5 +106,7 @@ export function fillIfinfo(dev: NetDevice, options: FillOptions): Uint8Array {
   // After IFLA_LINKINFO in the kernel's order, before IFLA_LINK_NETNSID / IFLA_LINK.
   if (options.newNsid !== undefined) b.s32(IFLA.NEW_NETNSID, options.newNsid);
   if (options.newIfindex) b.s32(IFLA.NEW_IFINDEX, options.newIfindex);
+  // IFLA_AF_SPEC comes after the link-netnsid attributes, before the property list (alt names).
+  if (rtnl) rtnlFillLinkAf(b, rtnl, dev, extFilterMask, task);
   return b.finish().slice();
 }

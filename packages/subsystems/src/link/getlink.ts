@@ -43,6 +43,8 @@ export const iflaPolicy = overridePolicy(linkAttrs, {
   'tso-max-segs': { nla: 'reject' },
   allmulti: { nla: 'reject' },
   'netns-immutable': { nla: 'reject' },
+  // [IFLA_AF_SPEC] = { .type = NLA_NESTED }: no nested policy; each family validates its own nest.
+  'af-spec': { nested: undefined },
 });
 
 const GETLINK_ATTRS = new Set<number>([IFLA.IFNAME, IFLA.ALT_IFNAME, IFLA.EXT_MASK, IFLA.TARGET_NETNSID]);
@@ -108,8 +110,17 @@ export function rtnlGetlink(req: DoitRequest): void {
       seq: req.header.seq,
       portId: req.socket.portId,
       ...(netnsid !== undefined && { targetNetnsid: netnsid }),
+      rtnl: req.rtnl,
+      task: req.task,
+      extFilterMask: extFilterMask(tb),
     }),
   );
+}
+
+/** IFLA_EXT_MASK (RTEXT_FILTER_*), 0 when absent. */
+function extFilterMask(tb: ParsedAttrs): number {
+  const mask = tb.tb[IFLA.EXT_MASK];
+  return mask ? nla.u32(mask) : 0;
 }
 
 interface DumpFilter {
@@ -119,6 +130,8 @@ interface DumpFilter {
   kind?: string | undefined;
   filtered: boolean;
   target: Target;
+  /** IFLA_EXT_MASK. */
+  extFilterMask: number;
 }
 
 /**
@@ -140,7 +153,12 @@ function linkinfoToKind(cb: DumpCallback, attr: Nlattr): string | undefined {
 
 /** `rtnl_valid_dump_ifinfo_req()` and the attribute walk of `rtnl_dump_ifinfo()`. */
 function dumpFilter(cb: DumpCallback): DumpFilter {
-  const filter: DumpFilter = { master: 0, filtered: false, target: { table: linkTable(cb.net), netnsid: undefined } };
+  const filter: DumpFilter = {
+    master: 0,
+    filtered: false,
+    target: { table: linkTable(cb.net), netnsid: undefined },
+    extFilterMask: 0,
+  };
   let tb: ParsedAttrs;
   if (cb.strict) {
     if (payloadLength(cb.message) < IFINFOMSG_LEN) throw new ErrnoError(Errno.EINVAL, 'Invalid header for link dump');
@@ -166,6 +184,7 @@ function dumpFilter(cb: DumpCallback): DumpFilter {
         filter.target = targetOf(cb, tb, 'Invalid target network namespace id');
         break;
       case IFLA.EXT_MASK:
+        filter.extFilterMask = nla.u32(attr);
         break;
       case IFLA.MASTER:
         filter.master = nla.s32(attr);
@@ -206,6 +225,9 @@ export function rtnlDumpIfinfo(cb: DumpCallback): boolean {
       seq: cb.header.seq,
       portId: cb.socket.portId,
       ...(netnsid !== undefined && { targetNetnsid: netnsid }),
+      rtnl: cb.rtnl,
+      task: cb.task,
+      extFilterMask: filter.extFilterMask,
     });
     if (!cb.put(message)) {
       cb.cursor.ifindex = dev.ifindex;

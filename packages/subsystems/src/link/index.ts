@@ -1,3 +1,17 @@
+export {
+  type AfOpsRef,
+  afSpecEntries,
+  type RtnlAfOps,
+  RtnlAfRegistry,
+  rtnlAfLookup,
+  rtnlAfOps,
+  rtnlAfRegister,
+  rtnlAfUnregister,
+  rtnlFillLinkAf,
+  rtnlLinkGetAfSize,
+  setLinkAf,
+  validateLinkAfSpec,
+} from './af-ops';
 export { ARPHRD, ETH_ALEN, IF_LINK_MODE, IF_OPER, IFNAMSIZ } from './constants';
 export {
   combineFlags,
@@ -46,8 +60,10 @@ export { netdevCopyName, netdevGetName, netdevRenameLock, readNameUnlocked, writ
 export { NetdevTodo, netdevRunTodo, netdevTodo } from './run-todo';
 export {
   applyLinkChange,
+  checkAfSpec,
   checkLinkChange,
   type LinkChange,
+  type LinkChangeContext,
   rtnlSetlink,
   rtnlSetlinkPrepare,
   SETLINK_ATTRS,

@@ -71,7 +71,7 @@ export async function devChangeNetNamespace(
   await rtnl.rcu.synchronizeExpedited();
   await callNetdeviceNotifiers(rtnl, NETDEV.UNREGISTER, { dev });
   const newNsid = peernet2idAlloc(oldNet, net);
-  rtmsgIfinfoBuild(RTM.DELLINK, dev, ~0, undefined, { newNsid, newIfindex: ifindex })(rtnl, oldNet);
+  rtmsgIfinfoBuild(RTM.DELLINK, dev, ~0, undefined, { rtnl, move: { newNsid, newIfindex: ifindex } })(rtnl, oldNet);
   if (newName !== undefined) await writeDevName(rtnl, task, dev, newName);
   target.list(dev, ifindex);
   await callNetdeviceNotifiers(rtnl, NETDEV.REGISTER, { dev });

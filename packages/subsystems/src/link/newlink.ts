@@ -33,6 +33,7 @@ import { ensureUniqueNetns, getNetNsCapable, linkGetNetCapable } from './link-ne
 import { netdevRunTodo } from './run-todo';
 import {
   applyLinkChange,
+  checkAfSpec,
   checkLinkChange,
   parseIfla,
   refuseUnmodelled,
@@ -122,7 +123,7 @@ export async function rtnlNewlink(req: DoitRequest): Promise<void> {
     if (flags & NLM_F.EXCL) throw new ErrnoError(Errno.EEXIST);
     if (flags & NLM_F.REPLACE) throw new ErrnoError(Errno.EOPNOTSUPP);
     await setlinkNetns(req, dev, tb, tgtNet);
-    const change = checkLinkChange(dev, ifm, tb);
+    const change = checkLinkChange(dev, ifm, tb, req);
     await applyLinkChange(req.rtnl, req.task, dev, change);
     return;
   }
@@ -151,6 +152,9 @@ async function newlinkCreate(
   const name = ifname ? nla.string(ifname).slice(0, IFNAMSIZ - 1) : `${ops.kind}%d`;
   const dev = ops.setup(name);
   dev.rtnlLinkOps = ops;
+  // rtnl_create_link() runs validate_linkmsg() on the allocated device: IFLA_AF_SPEC is checked
+  // (unknown family, no set_link_af, validate_link_af) but never applied to a new device.
+  checkAfSpec(dev, tb, req);
   const mtu = tb.tb[IFLA.MTU];
   if (mtu) {
     devValidateMtu(dev, nla.u32(mtu));

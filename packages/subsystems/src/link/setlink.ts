@@ -1,7 +1,7 @@
 /**
  * RTM_SETLINK (`rtnl_setlink()` → `do_setlink()`, net/core/rtnetlink.c) for the fields rtnlkit
- * models: IFLA_MTU, `ifi_flags` / `ifi_change`, IFLA_TXQLEN, IFLA_IFALIAS, IFLA_GROUP and a
- * rename (IFLA_IFNAME with an index). The request is parsed with `ifla_policy` in liberal mode
+ * models: IFLA_MTU, `ifi_flags` / `ifi_change`, IFLA_TXQLEN, IFLA_IFALIAS, IFLA_GROUP, a
+ * rename (IFLA_IFNAME with an index) and IFLA_AF_SPEC (the af ops of af-ops.ts). The request is parsed with `ifla_policy` in liberal mode
  * (`nlmsg_parse_deprecated`), and every check that can fail runs before anything changes, so a
  * rejected request leaves the device as it was (Linux may commit part of a `do_setlink()` before
  * a later step fails; for the checks modelled here the first failing one is the same).
@@ -17,12 +17,14 @@ import {
   type Net,
   NL_VALIDATE,
   NLMSG_HDRLEN,
+  type Nlattr,
   nla,
   type ParsedAttrs,
   type Prepared,
   type Rtnetlink,
   type Task,
 } from '@rtnlkit/core';
+import { afSpecEntries, setLinkAf, validateLinkAfSpec } from './af-ops';
 import { IFALIASZ, IFNAMSIZ } from './constants';
 import {
   combineFlags,
@@ -56,7 +58,14 @@ const SETLINK_ATTRS = new Set<number>([
   IFLA.NET_NS_FD,
   IFLA.TARGET_NETNSID,
   IFLA.NEW_IFINDEX,
+  IFLA.AF_SPEC,
 ]);
+
+/** Who asks for a change: the instance (its af ops) and the task (its RCU read sections). */
+export interface LinkChangeContext {
+  readonly rtnl: Rtnetlink;
+  readonly task: Task;
+}
 
 /** What one `do_setlink()` changes, checked beforehand. */
 export interface LinkChange {
@@ -67,6 +76,8 @@ export interface LinkChange {
   alias?: string;
   group?: number;
   name?: string;
+  /** IFLA_AF_SPEC: the family nests, validated, with who applies them. */
+  afSpec?: { entries: Nlattr[]; ctx: LinkChangeContext };
 }
 
 /** Refuses the attributes rtnlkit does not model (see {@link SETLINK_ATTRS}). */
@@ -83,8 +94,11 @@ export function refuseUnmodelled(tb: ParsedAttrs, allowed: ReadonlySet<number>):
  * `validate_linkmsg()` and the checks `do_setlink()` makes on the way: the mtu range, the alias
  * length and the new name (EINVAL, EEXIST). Changes nothing.
  */
-export function checkLinkChange(dev: NetDevice, ifm: IfInfoMsg, tb: ParsedAttrs): LinkChange {
+export function checkLinkChange(dev: NetDevice, ifm: IfInfoMsg, tb: ParsedAttrs, ctx?: LinkChangeContext): LinkChange {
   const change: LinkChange = {};
+  // validate_linkmsg() runs first in do_setlink(); of its checks rtnlkit has IFLA_AF_SPEC's.
+  const afSpec = checkAfSpec(dev, tb, ctx);
+  if (afSpec) change.afSpec = afSpec;
   const mtu = tb.tb[IFLA.MTU];
   if (mtu) {
     change.mtu = nla.u32(mtu);
@@ -113,8 +127,25 @@ export function checkLinkChange(dev: NetDevice, ifm: IfInfoMsg, tb: ParsedAttrs)
 }
 
 /**
- * `do_setlink()`'s changes in the kernel's order: mtu, group, name, alias, flags, txqlen; then
- * `netdev_state_change()` when the group or the alias was set (DO_SETLINK_NOTIFY).
+ * The IFLA_AF_SPEC part of `validate_linkmsg()` (see `validateLinkAfSpec`). Needs the request's
+ * context for the af ops lookups; a caller without one cannot take IFLA_AF_SPEC.
+ */
+export function checkAfSpec(dev: NetDevice, tb: ParsedAttrs, ctx: LinkChangeContext | undefined): LinkChange['afSpec'] {
+  const attr = tb.tb[IFLA.AF_SPEC];
+  if (!attr) return undefined;
+  if (!ctx) throw new ErrnoError(Errno.EOPNOTSUPP, 'rtnlkit: IFLA af-spec is not modelled here');
+  const entries = afSpecEntries(attr);
+  validateLinkAfSpec(ctx.rtnl, dev, entries, ctx.task);
+  return { entries, ctx };
+}
+
+/**
+ * `do_setlink()`'s changes in the kernel's order: mtu, group, name, alias, flags, txqlen, then
+ * each IFLA_AF_SPEC family's `set_link_af`; then `netdev_state_change()` when the group, the
+ * alias or a family was set (DO_SETLINK_NOTIFY). A `set_link_af` that fails although its
+ * validation passed (its ops gone since, or its own error) ends the request there with the
+ * earlier changes kept, as the kernel's `goto errout` does ("A link change request failed with
+ * some changes committed already"), and still sends the notification they call for.
  */
 export async function applyLinkChange(
   rtnl: Rtnetlink,
@@ -136,6 +167,18 @@ export async function applyLinkChange(
   }
   if (change.flags !== undefined) await devChangeFlags(rtnl, dev, change.flags, origin);
   if (change.txqlen !== undefined) await devChangeTxQueueLen(rtnl, dev, change.txqlen);
+  if (change.afSpec) {
+    const { entries, ctx } = change.afSpec;
+    for (const attr of entries) {
+      try {
+        setLinkAf(ctx.rtnl, dev, attr, ctx.task);
+      } catch (error) {
+        if (notify) await netdevStateChange(rtnl, dev);
+        throw error;
+      }
+      notify = true;
+    }
+  }
   if (notify) await netdevStateChange(rtnl, dev);
 }
 
@@ -202,7 +245,7 @@ export async function rtnlSetlink(req: DoitRequest): Promise<void> {
   const dev = requestedDevice(req, ifm, tb);
   if (!dev) throw new ErrnoError(Errno.ENODEV);
   await setlinkNetns(req, dev, tb, tgtNet);
-  const change = checkLinkChange(dev, ifm, tb);
+  const change = checkLinkChange(dev, ifm, tb, req);
   await applyLinkChange(req.rtnl, req.task, dev, change);
 }
 
