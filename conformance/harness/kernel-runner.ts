@@ -5,8 +5,9 @@
  * others (the setup requests of those run first in a privileged child).
  */
 import { randomBytes } from 'node:crypto';
+import { closeSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { runInNetns, withNetns } from '../../scripts/bench/with-netns';
+import { netnsPath, runInNetns, withNetns } from '../../scripts/bench/with-netns';
 import { type ChildInput, type ChildPhase, type Plan, planOf } from './plan';
 import type { Scenario, SideResult } from './types';
 
@@ -27,11 +28,17 @@ export class KernelSideError extends Error {
   override name = 'KernelSideError';
 }
 
-async function runChild(ns: string, plan: Plan, phase: ChildPhase, admin: boolean): Promise<SideResult> {
+async function runChild(
+  ns: string,
+  plan: Plan,
+  phase: ChildPhase,
+  admin: boolean,
+  extraFds: readonly number[],
+): Promise<SideResult> {
   const argv = [...(admin ? [] : UNPRIVILEGED), process.execPath, '--import', 'tsx', child];
   const input: ChildInput = { plan, phase };
   try {
-    const { stdout } = await runInNetns(ns, argv, root, { input: JSON.stringify(input) });
+    const { stdout } = await runInNetns(ns, argv, root, { input: JSON.stringify(input), extraFds });
     return JSON.parse(stdout) as SideResult;
   } catch (error) {
     const hint = admin ? '' : ' (unprivileged: the child runs through setpriv with every capability dropped)';
@@ -46,9 +53,20 @@ export function namespaceName(): string {
 
 export async function runKernel(scenario: Scenario): Promise<SideResult> {
   const plan = planOf(scenario);
-  return withNetns(namespaceName(), scenario.ipSetup ?? [], async (ns) => {
-    if (plan.admin || plan.setup.length === 0) return runChild(ns, plan, 'all', plan.admin);
-    const { setup } = await runChild(ns, plan, 'setup', true);
-    return { ...(await runChild(ns, plan, 'main', false)), setup };
+  const run = (extraFds: readonly number[]) =>
+    withNetns(namespaceName(), scenario.ipSetup ?? [], async (ns) => {
+      if (plan.admin || plan.setup.length === 0) return runChild(ns, plan, 'all', plan.admin, extraFds);
+      const { setup } = await runChild(ns, plan, 'setup', true, extraFds);
+      return { ...(await runChild(ns, plan, 'main', false, extraFds)), setup };
+    });
+  if (!scenario.peerNamespace) return run([]);
+  // The peer namespace, handed to the child as its fd PEER_NS_FD (3: the first after stdio).
+  return withNetns(namespaceName(), [], async (peer) => {
+    const fd = openSync(netnsPath(peer), 'r');
+    try {
+      return await run([fd]);
+    } finally {
+      closeSync(fd);
+    }
   });
 }

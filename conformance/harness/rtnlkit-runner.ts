@@ -4,11 +4,12 @@
  * core's `NetlinkNpmSocket`, the adapter that makes an rtnlkit socket look like netlink@0.3.0's
  * native `RawNetlinkSocket` (and reads the way it does, so dumps split like the kernel's).
  */
-import { NETLINK_OPT, NetlinkNpmSocket, type NetlinkSocket } from '@rtnlkit/core';
+import { NETLINK_OPT, NetlinkNpmSocket, type NetlinkSocket, runTask } from '@rtnlkit/core';
+import { netnsOf, nsFiles } from '@rtnlkit/subsystems';
 import { ClientSession, exchangeAll } from './client';
 import { planOf } from './plan';
 import type { StrategyVariant } from './strategies';
-import type { NetlinkOptionName, Scenario, SideResult } from './types';
+import { type NetlinkOptionName, PEER_NS_FD, type Scenario, type SideResult } from './types';
 import { createWorld, type RtnlkitWorld } from './world';
 
 const OPTION_NUMBERS: Record<NetlinkOptionName, number> = {
@@ -39,6 +40,10 @@ export async function runRtnlkit(
   };
   const result: RtnlkitResult = { setup: [], steps: [], state: {}, problems: [] };
   try {
+    if (scenario.peerNamespace) {
+      const peer = await runTask('ip-netns-add', (task) => netnsOf(world.rtnl).create('peer', task));
+      nsFiles(world.rtnl).bindFd(PEER_NS_FD, peer);
+    }
     await scenario.rtnlkitSetup?.(world);
     if (plan.setup.length > 0) result.setup = await exchangeAll(session(true, 'setup'), plan.setup);
     const client = session(plan.admin, 'scenario', (socket) => {

@@ -43,6 +43,12 @@ export interface World {
   readonly strategy: string;
 }
 
+/**
+ * The descriptor number a scenario's requests use for its second namespace (IFLA_NET_NS_FD,
+ * inside a veth peer's attributes, …) when it has {@link Scenario.peerNamespace}.
+ */
+export const PEER_NS_FD = 3;
+
 export interface Scenario {
   /** Unique, kebab-case: printed on the result line and used to select scenarios. */
   readonly name: string;
@@ -60,6 +66,13 @@ export interface Scenario {
    * {@link rtnlkitSetup} that builds the same state.
    */
   readonly ipSetup?: readonly string[];
+  /**
+   * A second namespace on both sides, open as fd {@link PEER_NS_FD} in the process that sends the
+   * requests. Linux: another `ip netns add`, whose `/run/netns` file the child inherits as fd 3;
+   * rtnlkit: `netnsOf(rtnl).create('peer')`, bound to fd 3 with `nsFiles(rtnl).bindFd`. Its
+   * devices are compared through requests that name it (IFLA_TARGET_NETNSID once it has an id).
+   */
+  readonly peerNamespace?: boolean;
   /** The rtnlkit half of the escape hatch, run on a fresh instance before `setup`. */
   readonly rtnlkitSetup?: (world: World) => void | Promise<void>;
   readonly steps: readonly Step[];

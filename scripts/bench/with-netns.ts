@@ -83,6 +83,11 @@ function removeHandlersIfIdle(): void {
   process.off('exit', cleanUpEverything);
 }
 
+/** The file of namespace `name` that `ip netns add` made: open it to hand the namespace to a process. */
+export function netnsPath(name: string): string {
+  return `/run/netns/${name}`;
+}
+
 /** Splits `'link set lo up'` into words; setup commands never need quoting. */
 function words(command: string): string[] {
   return command.trim().split(/\s+/).filter(Boolean);
@@ -148,6 +153,8 @@ export interface RunResult {
 export interface RunOptions {
   /** Written to the child's stdin, which is then closed; without it stdin is /dev/null. */
   input?: string;
+  /** Open descriptors the child gets as its fds 3, 4, … (e.g. another namespace's `/run/netns` file). */
+  extraFds?: readonly number[];
 }
 
 /**
@@ -163,7 +170,8 @@ export function runInNetns(
   const command = ['ip', 'netns', 'exec', ns, ...argv];
   return new Promise((resolve, reject) => {
     const stdin = options.input === undefined ? 'ignore' : 'pipe';
-    const child = spawn(command[0] as string, command.slice(1), { cwd, stdio: [stdin, 'pipe', 'inherit'] });
+    const stdio = [stdin, 'pipe', 'inherit', ...(options.extraFds ?? [])] as const;
+    const child = spawn(command[0] as string, command.slice(1), { cwd, stdio: [...stdio] });
     liveChildren.add(child);
     const chunks: Buffer[] = [];
     child.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk));

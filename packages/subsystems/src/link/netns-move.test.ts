@@ -130,7 +130,7 @@ describe('moving a device to another namespace (__dev_change_net_namespace)', ()
       rtnl,
       setlink(1, (b) => b.u32(IFLA.NET_NS_FD, BLUE_FD)),
     );
-    expect(lo.ack).toMatchObject({ errno: Errno.EINVAL, extack: "The interface has the 'netns local' property" });
+    expect(lo.ack).toMatchObject({ errno: Errno.EINVAL, extack: 'The interface netns is immutable' });
   });
 
   it('resolves the namespace before any change: EBADF, ESRCH, EINVAL for an unknown id or two selectors', async () => {

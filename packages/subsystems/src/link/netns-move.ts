@@ -34,7 +34,7 @@ export async function devChangeNetNamespace(
   pat?: string,
   newIfindex = 0,
 ): Promise<void> {
-  if (dev.netnsImmutable) throw new ErrnoError(Errno.EINVAL, "The interface has the 'netns local' property");
+  if (dev.netnsImmutable) throw new ErrnoError(Errno.EINVAL, 'The interface netns is immutable');
   const oldNet = dev.net;
   if (dev.regState !== 'registered' || !oldNet)
     throw new ErrnoError(Errno.EINVAL, "The interface isn't a fully registered netdevice");
