@@ -27,7 +27,7 @@ import {
 import { ALTIFNAMSIZ, IFALIASZ, IFNAMSIZ, MAX_ADDR_LEN } from './constants';
 import { fillIfinfo } from './fill';
 import { linkKinds } from './kinds';
-import { getNetNsCapable } from './link-net';
+import { ensureUniqueNetns, getNetNsCapable } from './link-net';
 import type { NetDevice } from './netdevice';
 import { type LinkTable, linkTable } from './table';
 
@@ -45,6 +45,8 @@ export const iflaPolicy = overridePolicy(linkAttrs, {
   'netns-immutable': { nla: 'reject' },
   // [IFLA_AF_SPEC] = { .type = NLA_NESTED }: no nested policy; each family validates its own nest.
   'af-spec': { nested: undefined },
+  // [IFLA_PROTINFO] = { .type = NLA_NESTED } (the spec calls it a string).
+  protinfo: { nla: 'nested', nested: undefined },
 });
 
 const GETLINK_ATTRS = new Set<number>([IFLA.IFNAME, IFLA.ALT_IFNAME, IFLA.EXT_MASK, IFLA.TARGET_NETNSID]);
@@ -96,6 +98,7 @@ export function devByName(table: LinkTable, tb: ParsedAttrs): NetDevice | undefi
 /** `rtnl_getlink()`: one device by `ifi_index` (> 0) or by name; ENODEV if none, EINVAL for neither. */
 export function rtnlGetlink(req: DoitRequest): void {
   const tb = validGetlinkReq(req);
+  ensureUniqueNetns(tb, true);
   const { table, netnsid } = targetOf(req, tb);
   const ifm = decodeIfInfoMsg(req.message, NLMSG_HDRLEN);
   let dev: NetDevice | undefined;

@@ -44,6 +44,8 @@ import {
 
 /** What a NEWLINK may carry in rtnlkit: the SETLINK attributes and IFLA_LINKINFO (its kind). */
 const NEWLINK_ATTRS = new Set<number>([...SETLINK_ATTRS, IFLA.LINKINFO, IFLA.LINK_NETNSID]);
+/** Refused when creating (`__rtnl_newlink()`), and not modelled when changing a device. */
+const CREATE_REFUSED = [IFLA.MAP, IFLA.PROTINFO];
 
 /** `ifla_info_policy` over IFLA_LINKINFO (parsed without extack, as the kernel does). */
 function parseLinkinfo(tb: ParsedAttrs): { kind: string | undefined } {
@@ -114,7 +116,7 @@ export async function rtnlNewlink(req: DoitRequest): Promise<void> {
   const prep = req.prepared?.data as NewlinkPrep | undefined;
   if (!prep) throw new TypeError('rtnl_newlink runs after rtnlNewlinkPrepare: register both');
   const { ifm, tb, ops, tgtNet } = prep;
-  refuseUnmodelled(tb, NEWLINK_ATTRS);
+  refuseUnmodelled(tb, new Set([...NEWLINK_ATTRS, ...CREATE_REFUSED]));
   const specified = ifm.index > 0 || tb.tb[IFLA.IFNAME] !== undefined || tb.tb[IFLA.ALT_IFNAME] !== undefined;
   const dev = requestedDevice(req, ifm, tb);
   const flags = req.header.flags;
@@ -122,6 +124,7 @@ export async function rtnlNewlink(req: DoitRequest): Promise<void> {
     // rtnl_changelink()
     if (flags & NLM_F.EXCL) throw new ErrnoError(Errno.EEXIST);
     if (flags & NLM_F.REPLACE) throw new ErrnoError(Errno.EOPNOTSUPP);
+    refuseUnmodelled(tb, NEWLINK_ATTRS);
     await setlinkNetns(req, dev, tb, tgtNet);
     const change = checkLinkChange(dev, ifm, tb, req);
     await applyLinkChange(req.rtnl, req.task, dev, change);
@@ -131,6 +134,7 @@ export async function rtnlNewlink(req: DoitRequest): Promise<void> {
     if (specified || !tb.tb[IFLA.GROUP]) throw new ErrnoError(Errno.ENODEV);
     throw new ErrnoError(Errno.EOPNOTSUPP, 'rtnlkit: group changes are not modelled');
   }
+  if (CREATE_REFUSED.some((type) => tb.tb[type])) throw new ErrnoError(Errno.EOPNOTSUPP);
   if (!ops) throw new ErrnoError(Errno.EOPNOTSUPP, 'Unknown device type');
   await newlinkCreate(req, ops, ifm, tb, tgtNet);
 }

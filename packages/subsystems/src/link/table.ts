@@ -13,6 +13,7 @@ const IFINDEX_MAX = 0x7fffffff;
 /** How many names one `%d` pattern may produce (`__dev_alloc_name`: a page of bits). */
 const MAX_PATTERN_UNITS = 4096 * 8;
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 /** `dev_valid_name()`: non-empty, shorter than IFNAMSIZ bytes, not `.` or `..`, no `/`, `:` or white space. */
 export function devValidName(name: string): boolean {
@@ -80,7 +81,8 @@ export class LinkTable {
   /**
    * `dev_get_valid_name()`: the name `dev` would register with. A pattern with one `%d` takes the
    * lowest free unit (`dev_alloc_name`). EINVAL for an invalid name or pattern, EEXIST for a
-   * name in use, ENFILE when a pattern has no free unit left.
+   * name in use, ENFILE when a pattern has no free unit left. The first free unit whose name does
+   * not fit in IFNAMSIZ - 1 bytes gives the truncated name (EEXIST when that one is in use).
    */
   validName(name: string): string {
     if (!devValidName(name)) throw new ErrnoError(Errno.EINVAL);
@@ -92,8 +94,16 @@ export class LinkTable {
     if (name[percent + 1] !== 'd' || name.includes('%', percent + 2)) throw new ErrnoError(Errno.EINVAL);
     for (let unit = 0; unit < MAX_PATTERN_UNITS; unit += 1) {
       const candidate = `${name.slice(0, percent)}${unit}${name.slice(percent + 2)}`;
-      if (encoder.encode(candidate).length >= IFNAMSIZ) throw new ErrnoError(Errno.EINVAL);
-      if (!this.nameInUse(candidate)) return candidate;
+      const bytes = encoder.encode(candidate);
+      if (bytes.length < IFNAMSIZ) {
+        if (!this.nameInUse(candidate)) return candidate;
+        continue;
+      }
+      // snprintf(res, IFNAMSIZ, …) truncates: the first free unit whose name does not fit gives
+      // its truncated name, which registration then finds in use (EEXIST on Linux 6.18) or takes.
+      const cut = decoder.decode(bytes.subarray(0, IFNAMSIZ - 1));
+      if (this.nameInUse(cut)) throw new ErrnoError(Errno.EEXIST);
+      return cut;
     }
     throw new ErrnoError(Errno.ENFILE);
   }

@@ -1,0 +1,76 @@
+/**
+ * Link errors of the kernel's errno table (kernel-rtnl.md §2.6) not covered by the other groups:
+ * IFLA_MAP / IFLA_PROTINFO on creation, namespace selectors GETLINK refuses, a `%d` pattern that
+ * runs out of units.
+ */
+import { IFLA, IFLA_INFO, NLM_F, type NlMsgBuilder, RTM } from '@rtnlkit/core';
+import { ifinfomsg, message } from '../harness/build';
+import type { Scenario } from '../harness/types';
+
+const REQ_ACK = NLM_F.REQUEST | NLM_F.ACK;
+const ADD = REQ_ACK | NLM_F.CREATE | NLM_F.EXCL;
+
+const link = (
+  type: number,
+  flags: number,
+  seq: number,
+  fields: Parameters<typeof ifinfomsg>[0],
+  attrs: (b: NlMsgBuilder) => void = () => {},
+) =>
+  message(type, flags, seq, (b) => {
+    b.bytes(ifinfomsg(fields));
+    attrs(b);
+  });
+
+const addIfb = (seq: number, name: string, more: (b: NlMsgBuilder) => void = () => {}) =>
+  link(RTM.NEWLINK, ADD, seq, {}, (b) => {
+    b.string(IFLA.IFNAME, name);
+    more(b);
+    b.nest(IFLA.LINKINFO, (n) => n.string(IFLA_INFO.KIND, 'ifb'));
+  });
+
+/** A 13-byte prefix: units 0–99 fit in IFNAMSIZ - 1 bytes, unit 100 does not. */
+const LONG = 'abcdefghijklm';
+
+export const scenarios: Scenario[] = [
+  {
+    name: 'newlink-map-protinfo',
+    description:
+      'ip link add with IFLA_MAP or IFLA_PROTINFO: EOPNOTSUPP without an extack (__rtnl_newlink), but only once no device matched and NLM_F_CREATE is set (without it: ENODEV).',
+    socket: { admin: true, options: ['NETLINK_EXT_ACK'] },
+    steps: [
+      { title: 'add ifb0 with IFLA_MAP', send: addIfb(1, 'ifb0', (b) => b.attr(IFLA.MAP, new Uint8Array(32))) },
+      { title: 'add ifb0 with IFLA_PROTINFO', send: addIfb(2, 'ifb0', (b) => b.nest(IFLA.PROTINFO, () => {})) },
+      {
+        title: 'NEWLINK ifb0 with IFLA_MAP, no CREATE',
+        send: link(RTM.NEWLINK, REQ_ACK, 3, {}, (b) =>
+          b.string(IFLA.IFNAME, 'ifb0').attr(IFLA.MAP, new Uint8Array(32)),
+        ),
+      },
+    ],
+    state: ['links'],
+  },
+  {
+    name: 'getlink-netns-selectors',
+    description:
+      'RTM_GETLINK names a namespace only by IFLA_TARGET_NETNSID: IFLA_NET_NS_PID or IFLA_NET_NS_FD is EOPNOTSUPP "specified netns attribute not supported" (rtnl_ensure_unique_netns).',
+    socket: { admin: true, options: ['NETLINK_EXT_ACK'] },
+    steps: [
+      {
+        title: 'GETLINK lo with IFLA_NET_NS_PID',
+        send: link(RTM.GETLINK, REQ_ACK, 1, { index: 1 }, (b) => b.u32(IFLA.NET_NS_PID, 1)),
+      },
+      {
+        title: 'GETLINK lo with IFLA_NET_NS_FD',
+        send: link(RTM.GETLINK, REQ_ACK, 2, { index: 1 }, (b) => b.u32(IFLA.NET_NS_FD, 0)),
+      },
+    ],
+  },
+  {
+    name: 'newlink-pattern-exhausted',
+    description: `A ${LONG}%d pattern after units 0 to 99 are taken: unit 100 does not fit in 15 bytes, its truncated name is in use, so ENFILE (dev_alloc_name "ran out of possible slots").`,
+    socket: { admin: true, options: ['NETLINK_EXT_ACK'] },
+    setup: Array.from({ length: 100 }, (_, i) => addIfb(100 + i, `${LONG}%d`)),
+    steps: [{ title: `add ${LONG}%d`, send: addIfb(1, `${LONG}%d`) }],
+  },
+];
