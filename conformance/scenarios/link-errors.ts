@@ -67,6 +67,28 @@ export const scenarios: Scenario[] = [
     ],
   },
   {
+    name: 'dellink-group',
+    description:
+      'ip link del group N (IFLA_GROUP without a device): EPERM for group 0, ENODEV for an empty group, EOPNOTSUPP while lo is in it, otherwise every device of the group goes, without an echo of the request.',
+    socket: { admin: true, options: ['NETLINK_EXT_ACK'], groups: [1] },
+    setup: [
+      addIfb(100, 'ifb0', (b) => b.u32(IFLA.GROUP, 5)),
+      addIfb(101, 'ifb1', (b) => b.u32(IFLA.GROUP, 5)),
+      addIfb(102, 'ifb2', (b) => b.u32(IFLA.GROUP, 6)),
+      link(RTM.SETLINK, REQ_ACK, 103, { index: 1 }, (b) => b.u32(IFLA.GROUP, 6)),
+    ],
+    steps: [
+      { title: 'ip link del group 0', send: link(RTM.DELLINK, REQ_ACK, 1, {}, (b) => b.u32(IFLA.GROUP, 0)) },
+      { title: 'ip link del group 7', send: link(RTM.DELLINK, REQ_ACK, 2, {}, (b) => b.u32(IFLA.GROUP, 7)) },
+      { title: 'ip link del group 6 (lo in it)', send: link(RTM.DELLINK, REQ_ACK, 3, {}, (b) => b.u32(IFLA.GROUP, 6)) },
+      {
+        title: 'ip link del group 5',
+        send: link(RTM.DELLINK, REQ_ACK | NLM_F.ECHO, 4, {}, (b) => b.u32(IFLA.GROUP, 5)),
+      },
+    ],
+    state: ['links'],
+  },
+  {
     name: 'newlink-pattern-exhausted',
     description: `A ${LONG}%d pattern after units 0 to 99 are taken: unit 100 does not fit in 15 bytes, its truncated name is in use, so ENFILE (dev_alloc_name "ran out of possible slots").`,
     socket: { admin: true, options: ['NETLINK_EXT_ACK'] },

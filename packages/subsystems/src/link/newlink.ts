@@ -41,6 +41,7 @@ import {
   SETLINK_ATTRS,
   setlinkNetns,
 } from './setlink';
+import { linkTable } from './table';
 
 /** What a NEWLINK may carry in rtnlkit: the SETLINK attributes and IFLA_LINKINFO (its kind). */
 const NEWLINK_ATTRS = new Set<number>([...SETLINK_ATTRS, IFLA.LINKINFO, IFLA.LINK_NETNSID]);
@@ -186,6 +187,22 @@ async function newlinkCreate(
   await notifyFlags(req.rtnl, dev, oldFlags, ~0, originOf(req));
 }
 
+/**
+ * `rtnl_group_dellink()`: EPERM for group 0 (every device is in it), EOPNOTSUPP if a device of
+ * the group has no kind to delete it, ENODEV if none is in it; else all of them go.
+ */
+async function rtnlGroupDellink(req: DoitRequest, net: Net, group: number): Promise<void> {
+  if (group === 0) throw new ErrnoError(Errno.EPERM);
+  const members = linkTable(net)
+    .devices()
+    .filter((dev) => dev.group === group);
+  if (members.some((dev) => !dev.rtnlLinkOps)) throw new ErrnoError(Errno.EOPNOTSUPP);
+  if (members.length === 0) throw new ErrnoError(Errno.ENODEV);
+  req.afterUnlock(() => netdevRunTodo(req.rtnl, req.task));
+  // unregister_netdevice_many(): no requester to echo to.
+  for (const dev of members) if (dev.regState === 'registered') await unregisterNetdevice(req.rtnl, dev);
+}
+
 /** What the unlocked part of `rtnl_dellink()` found. */
 interface DellinkPrep {
   readonly ifm: ReturnType<typeof parseIfla>['ifm'];
@@ -218,8 +235,10 @@ export async function rtnlDellink(req: DoitRequest): Promise<void> {
   const { ifm, tb, tgtNet } = prep;
   const named = ifm.index > 0 || tb.tb[IFLA.IFNAME] !== undefined || tb.tb[IFLA.ALT_IFNAME] !== undefined;
   if (!named) {
-    if (tb.tb[IFLA.GROUP]) throw new ErrnoError(Errno.EOPNOTSUPP, 'rtnlkit: group deletion is not modelled');
-    throw new ErrnoError(Errno.EINVAL);
+    const group = tb.tb[IFLA.GROUP];
+    if (!group) throw new ErrnoError(Errno.EINVAL);
+    await rtnlGroupDellink(req, tgtNet, nla.u32(group));
+    return;
   }
   const dev = requestedDevice(req, ifm, tb, tgtNet);
   if (!dev) throw new ErrnoError(Errno.ENODEV);
