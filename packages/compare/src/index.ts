@@ -3,4 +3,4 @@
  *
  * The pieces land issue by issue; see this package's README for what is here today.
  */
-export {};
+export { STRATEGY_VARIANTS, type StrategyVariant } from './strategies';
