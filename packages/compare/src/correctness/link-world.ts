@@ -120,6 +120,8 @@ const DEVICES_PER_NET = 18;
 const HOT_DEVICES = 3;
 /** RTM_NEWLINK's unlocked stage lasts 0 to PREPARE_MS - 1 ms after the kind's lookup. */
 const PREPARE_MS = 8;
+/** A reference holder keeps its device 5 to 5 + HOLD_MS - 1 ms. */
+const HOLD_MS = 60;
 
 interface DumpObservation {
   who: string;
@@ -462,14 +464,14 @@ export function linkExploreWorkload(
       }
     };
 
-    /** Another subsystem (a cached route) holds a device for a while: it delays that device's free. */
+    /** Another subsystem (a cached route) holds a device for a while: it delays that device's free. Two run. */
     const holder = async (nets: readonly Net[]) => {
       await pause();
       const dev = pick(nets);
       if (!dev) return;
       const ref = dev.refcnt.hold('dst_cache');
       if (options.leak) return; // the bug: no netdev_put()
-      await clock.sleep(5 + random.int(20));
+      await clock.sleep(5 + random.int(HOLD_MS));
       dev.refcnt.put(ref);
     };
 
@@ -482,6 +484,10 @@ export function linkExploreWorkload(
           if (dev.kind === TEST_KIND || dev.rtnlLinkOps === xlink)
             violations.push(`${TEST_KIND}: ${dev} still listed in ${net} after rtnl_link_unregister returned`);
       }
+      // Nor half freed: the kind's code (its destructor) would run after its module is gone.
+      for (const dev of devices)
+        if ((dev.kind === TEST_KIND || dev.rtnlLinkOps === xlink) && dev.regState === 'unregistering')
+          violations.push(`${TEST_KIND}: ${dev} not yet freed when rtnl_link_unregister returned`);
     };
 
     let nets: Net[] = [];
@@ -500,6 +506,7 @@ export function linkExploreWorkload(
             deleter(nets),
             creator(init, 0),
             creator(blue, 1),
+            holder(nets),
             holder(nets),
             unregistrar(),
           ]);
