@@ -92,7 +92,7 @@ export interface LinkExploreOptions {
    * without SRCU would.
    */
   pinKind?: boolean;
-  /** The reference holder never puts its reference (a leak the check must name). */
+  /** The reference holders never put their reference (a leak the check must name). */
   leak?: boolean;
 }
 
@@ -464,7 +464,7 @@ export function linkExploreWorkload(
       }
     };
 
-    /** Another subsystem (a cached route) holds a device for a while: it delays that device's free. Two run. */
+    /** Another subsystem (a cached route) holds a device for a while, which delays its free (two of these run). */
     const holder = async (nets: readonly Net[]) => {
       await pause();
       const dev = pick(nets);
@@ -490,11 +490,10 @@ export function linkExploreWorkload(
           violations.push(`${TEST_KIND}: ${dev} not yet freed when rtnl_link_unregister returned`);
     };
 
-    let nets: Net[] = [];
     try {
       await clock.run(
         async () => {
-          nets = await setup();
+          const nets = await setup();
           const [init, blue] = nets as [Net, Net];
           await Promise.all([
             renamer(nets, 0),
