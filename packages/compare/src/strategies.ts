@@ -1,7 +1,7 @@
 /**
- * The strategy variants rtnlkit compares, each made fresh per run (a strategy attaches to one
- * rtnetlink instance): the global RTNL, per-handler elision (with and without per-namespace RTNL
- * mutexes) and finegrained per-subsystem mutexes.
+ * The strategy variants rtnlkit compares, each with a name and a factory. Each call of `create`
+ * makes a fresh strategy: a strategy attaches to one rtnetlink instance. The conformance harness
+ * runs its scenarios under this same list.
  */
 import type { LockStrategy } from '@rtnlkit/core';
 import { elidedStrategy } from '@rtnlkit/strategy-elided';
@@ -13,6 +13,7 @@ export interface StrategyVariant {
   readonly create: () => LockStrategy;
 }
 
+/** global, elided, elided with per-namespace RTNL, finegrained: the real strategies. */
 export const STRATEGY_VARIANTS: readonly StrategyVariant[] = [
   { name: 'global', create: () => globalStrategy() },
   { name: 'elided', create: () => elidedStrategy() },

@@ -95,6 +95,17 @@ export class LinkKinds {
         }
       });
       await netdevRunTodo(this.rtnl, task);
+      // The kernel holds RTNL from dev_unreg_count == 0 through the kills, and its rtnl_unlock()
+      // snapshots net_todo_list before unlocking, so it frees what it killed itself. Here RTNL is
+      // taken per namespace and a run takes the list after the unlock: another task's run may hold
+      // some device of the kind (or a DELLINK unlisted one meanwhile). Wait until all are freed.
+      const todo = netdevTodo(this.rtnl);
+      await Promise.all(
+        todo
+          .pending()
+          .filter((dev) => dev.rtnlLinkOps === ops)
+          .map((dev) => todo.whenFreed(dev)),
+      );
     });
   }
 }

@@ -210,7 +210,7 @@ describe('RTM_DELLINK', () => {
   });
 
   it('ENODEV for an unknown device, EINVAL for neither, EOPNOTSUPP for lo', async () => {
-    const { rtnl } = await world();
+    const { rtnl, lo } = await world();
     expect((await send(rtnl, del({ index: 5 }))).ack?.errno).toBe(Errno.ENODEV);
     expect(
       (
@@ -222,6 +222,24 @@ describe('RTM_DELLINK', () => {
     ).toBe(Errno.ENODEV);
     expect((await send(rtnl, del({}))).ack?.errno).toBe(Errno.EINVAL);
     expect((await send(rtnl, del({ index: 1 }))).ack?.errno).toBe(Errno.EOPNOTSUPP);
+    // rtnl_group_dellink(): group 0 is EPERM, an empty group ENODEV, a group with lo EOPNOTSUPP.
+    expect(
+      (
+        await send(
+          rtnl,
+          del({}, (b) => b.u32(IFLA.GROUP, 0)),
+        )
+      ).ack?.errno,
+    ).toBe(Errno.EPERM);
+    expect(
+      (
+        await send(
+          rtnl,
+          del({}, (b) => b.u32(IFLA.GROUP, 1)),
+        )
+      ).ack?.errno,
+    ).toBe(Errno.ENODEV);
+    lo.group = 1;
     expect(
       (
         await send(

@@ -18,6 +18,8 @@ export class NetdevTodo {
   private list: NetDevice[] = [];
   private unregistering = 0;
   private idle: (() => void)[] = [];
+  /** Devices unlisted and not freed yet, whichever run has them, with who waits for their free. */
+  private readonly unfreed = new Map<NetDevice, (() => void)[]>();
   /** Every "waiting for X to become free" report so far (the kernel's `pr_emerg` lines). */
   readonly reports: RefWaitReport[] = [];
   /** Called with each report as it is made. */
@@ -31,6 +33,7 @@ export class NetdevTodo {
   /** `net_set_todo()` + `dev_unreg_count++`: called by the unregistration under RTNL. */
   add(dev: NetDevice): void {
     this.list.push(dev);
+    this.unfreed.set(dev, []);
     this.unregistering += 1;
   }
 
@@ -41,10 +44,24 @@ export class NetdevTodo {
     return taken;
   }
 
-  /** One device is freed: `dev_unreg_count--`, and whoever waits for 0 is woken at 0. */
-  freed(): void {
+  /** `dev` is freed: `dev_unreg_count--`; whoever waits for it, or for 0 at 0, is woken. */
+  freed(dev: NetDevice): void {
+    for (const wake of this.unfreed.get(dev) ?? []) wake();
+    this.unfreed.delete(dev);
     this.unregistering -= 1;
     if (this.unregistering === 0) for (const wake of this.idle.splice(0)) wake();
+  }
+
+  /** The devices unlisted and not yet freed, whichever `netdevRunTodo()` took them. */
+  pending(): NetDevice[] {
+    return [...this.unfreed.keys()];
+  }
+
+  /** Resolves once `dev` is freed (at once if it is not between unlisting and free). */
+  whenFreed(dev: NetDevice): Promise<void> {
+    const waiters = this.unfreed.get(dev);
+    if (!waiters) return Promise.resolve();
+    return new Promise((resolve) => waiters.push(resolve));
   }
 
   /** `rtnl_lock_unregistering_all()`'s wait: resolves once no device is between unlisting and free. */
@@ -88,7 +105,7 @@ export async function netdevRunTodo(rtnl: Rtnetlink, task?: Task): Promise<void>
         },
       });
       dev.regState = 'unregistered';
-      todo.freed();
+      todo.freed(dev);
     }),
   );
 }

@@ -180,6 +180,40 @@ describe('kind unregistration (rtnl_link_unregister) against in-flight RTM_NEWLI
   });
 });
 
+describe('kind unregistration (rtnl_link_unregister) against other unregistrations', () => {
+  it("returns only once every device of the kind is freed, even one another task's netdev_run_todo took", async () => {
+    const { rtnl, clock, table } = await slowWorld();
+    const temp: RtnlLinkOps = { kind: 'temp', setup: (name) => ifbLinkOps.setup(name) };
+    linkKinds(rtnl).register(temp);
+    const admin = rtnl.socket({ admin: true });
+    let returnedAt = -1;
+    let heldStateThen: string | undefined;
+    await clock.run(async () => {
+      const ns = await runTask('ip-netns-add', (t) => netnsOf(rtnl).create('blue', t));
+      expect(await call(rtnl.socket({ admin: true, net: ns }), add('temp-blue', 'temp'))).toBe(0);
+      expect(await call(admin, add('temp0', 'temp'))).toBe(0);
+      expect(await call(admin, add('ifb0', 'ifb'))).toBe(0);
+      const held = table.getByName('temp0') as NetDevice;
+      const ref = held.refcnt.hold('dst_cache');
+      clock.setTimer(500, () => held.refcnt.put(ref));
+      const unregistering = linkKinds(rtnl)
+        .unregister(temp)
+        .then(() => {
+          returnedAt = clock.now();
+          heldStateThen = held.regState;
+        });
+      // The SRCU grace period is over at 20 ms; while init_net's devices of the kind are killed, a
+      // DELLINK queues on RTNL, gets it before blue's kill, and its netdev_run_todo takes temp0.
+      await clock.sleep(21);
+      expect(await call(admin, del('ifb0'))).toBe(0);
+      await unregistering;
+    });
+    expect(heldStateThen).toBe('unregistered');
+    expect(returnedAt).toBeGreaterThanOrEqual(500);
+    expect(netdevTodo(rtnl).count).toBe(0);
+  });
+});
+
 describe('renames and lockless readers (netdev_rename_lock)', () => {
   it('never shows netdev_copy_name() a torn name, which a reader without the seqlock can see', async () => {
     const { rtnl, clock, table } = await slowWorld();
