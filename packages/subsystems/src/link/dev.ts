@@ -62,25 +62,44 @@ export async function registerNetdevice(
 }
 
 /**
- * `unregister_netdevice_many_notify()` for one device: closes it if up (RTM_NEWLINK with
- * IFF_UP | IFF_RUNNING, NETDEV_DOWN), unlists it, calls NETDEV_UNREGISTER, then sends RTM_DELLINK
- * (change ~0) with the requester's sequence number and port id when a request deleted it.
+ * `unregister_netdevice_many_notify()` for one device: see {@link unregisterNetdeviceMany}.
  */
 export async function unregisterNetdevice(rtnl: Rtnetlink, dev: NetDevice, origin?: NotifyOrigin): Promise<void> {
-  const net = dev.net;
-  if (!net) throw new TypeError(`${dev} is not registered`);
-  if (dev.running) {
-    // dev_close_many()
-    await callNetdeviceNotifiers(rtnl, NETDEV.GOING_DOWN, { dev });
+  await unregisterNetdeviceMany(rtnl, [dev], origin);
+}
+
+/**
+ * `unregister_netdevice_many_notify()`: closes the running devices together (`netif_close_many()`:
+ * NETDEV_GOING_DOWN for each, then `ndo_stop` and IFF_UP cleared for each, then RTM_NEWLINK with
+ * IFF_UP | IFF_RUNNING and NETDEV_DOWN for each), then, device by device, calls
+ * NETDEV_UNREGISTER, unlists it and sends RTM_DELLINK (change ~0) with the requester's sequence
+ * number and port id when a request deleted it.
+ */
+export async function unregisterNetdeviceMany(
+  rtnl: Rtnetlink,
+  devs: readonly NetDevice[],
+  origin?: NotifyOrigin,
+): Promise<void> {
+  for (const dev of devs) if (!dev.net) throw new TypeError(`${dev} is not registered`);
+  const closing = devs.filter((dev) => dev.running);
+  for (const dev of closing) await callNetdeviceNotifiers(rtnl, NETDEV.GOING_DOWN, { dev });
+  for (const dev of closing) {
     dev.flags &= ~IFF.UP;
+    await dev.netdevOps.stop?.(rtnl, dev);
+  }
+  for (const dev of closing) {
     rtmsgIfinfo(rtnl, RTM.NEWLINK, dev, IFF.UP | IFF.RUNNING);
     await callNetdeviceNotifiers(rtnl, NETDEV.DOWN, { dev });
   }
-  await callNetdeviceNotifiers(rtnl, NETDEV.UNREGISTER, { dev });
-  // Filled while the table still knows the device's ifindex, sent once it is unlisted.
-  const send = rtmsgIfinfoBuild(RTM.DELLINK, dev, ~0, origin);
-  linkTable(net).unregister(dev);
-  send(rtnl, net);
+  for (const dev of devs) {
+    const net = dev.net;
+    if (!net) continue; // a notifier callback unregistered it already
+    await callNetdeviceNotifiers(rtnl, NETDEV.UNREGISTER, { dev });
+    // Filled while the table still knows the device's ifindex, sent once it is unlisted.
+    const send = rtmsgIfinfoBuild(RTM.DELLINK, dev, ~0, origin);
+    linkTable(net).unregister(dev);
+    send(rtnl, net);
+  }
 }
 
 /** `dev_get_flags()`-based combination of `ifi_flags` and `ifi_change` (`rtnl_dev_combine_flags`). */
@@ -103,11 +122,16 @@ export async function devChangeFlagsNoNotify(rtnl: Rtnetlink, dev: NetDevice, fl
     // __dev_open(): NETDEV_PRE_UP may veto before anything changes.
     const errno = await callNetdeviceNotifiers(rtnl, NETDEV.PRE_UP, { dev });
     if (errno) throw new ErrnoError(errno);
+    // ndo_open: may fail (veth without a peer: ENOTCONN), and then nothing changed.
+    await dev.netdevOps.open?.(rtnl, dev);
   }
   if (closing) await callNetdeviceNotifiers(rtnl, NETDEV.GOING_DOWN, { dev });
   dev.flags = ((flags & USER_FLAGS) | (dev.flags & KEPT_FLAGS)) >>> 0;
   if (opening) dev.flags |= IFF.UP;
-  if (closing) dev.flags &= ~IFF.UP;
+  if (closing) {
+    dev.flags &= ~IFF.UP;
+    await dev.netdevOps.stop?.(rtnl, dev);
+  }
   if ((flags ^ dev.gflags) & IFF.PROMISC) {
     dev.gflags ^= IFF.PROMISC;
     dev.promiscuity += flags & IFF.PROMISC ? 1 : -1;
@@ -165,6 +189,7 @@ export function devValidateMtu(dev: NetDevice, mtu: number): void {
 export async function devSetMtu(rtnl: Rtnetlink, dev: NetDevice, mtu: number): Promise<void> {
   if (mtu === dev.mtu) return;
   devValidateMtu(dev, mtu);
+  dev.netdevOps.changeMtu?.(dev, mtu);
   const oldMtu = dev.mtu;
   dev.mtu = mtu;
   await callNetdeviceNotifiers(rtnl, NETDEV.CHANGEMTU, { dev, oldMtu });
@@ -202,4 +227,28 @@ export async function netdevStateChange(rtnl: Rtnetlink, dev: NetDevice): Promis
   if (!(dev.flags & IFF.UP)) return;
   await callNetdeviceNotifiers(rtnl, NETDEV.CHANGE, { dev });
   rtmsgIfinfo(rtnl, RTM.NEWLINK, dev, 0);
+}
+
+/**
+ * `netif_set_promiscuity()` (`dev_set_promiscuity()`): counts a user of promiscuous mode (a
+ * bridge port, …). IFF_PROMISC in `dev->flags` follows the count; when it flips, `__dev_notify_flags()`
+ * sends RTM_NEWLINK with change IFF_PROMISC. (`ifi_flags` reports IFF_PROMISC only as user space
+ * asked for it, `gflags`, so the notification shows the count, not the flag.)
+ */
+export function devSetPromiscuity(rtnl: Rtnetlink, dev: NetDevice, inc: number): void {
+  const oldFlags = dev.flags;
+  dev.promiscuity = Math.max(0, dev.promiscuity + inc);
+  if (dev.promiscuity > 0) dev.flags |= IFF.PROMISC;
+  else dev.flags &= ~IFF.PROMISC;
+  if (dev.flags !== oldFlags) rtmsgIfinfo(rtnl, RTM.NEWLINK, dev, IFF.PROMISC);
+}
+
+/**
+ * `netif_set_allmulti()` (`dev_set_allmulti()`): counts a user of all-multicast mode. IFF_ALLMULTI
+ * follows the count silently: `gflags` did not change, so no RTM_NEWLINK.
+ */
+export function devSetAllmulti(dev: NetDevice, inc: number): void {
+  dev.allmulti = Math.max(0, dev.allmulti + inc);
+  if (dev.allmulti > 0) dev.flags |= IFF.ALL_MULTI;
+  else dev.flags &= ~IFF.ALL_MULTI;
 }

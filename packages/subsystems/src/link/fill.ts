@@ -1,10 +1,10 @@
 /**
  * `rtnl_fill_ifinfo()`: one RTM_NEWLINK message for a device, as Linux 6.18 writes it, for the
  * attributes rtnlkit models. They come in the kernel's order; the ones the model does not have
- * (gso/gro/tso sizes, stats, xdp, qdisc, af-spec, map, …) are left out, so conformance compares
+ * (gso/gro/tso sizes, stats, xdp, qdisc, af-spec, map, kind data, …) are left out, so conformance compares
  * exactly {@link MODELLED_LINK_ATTRIBUTES}.
  */
-import { encodeIfInfoMsg, IFLA, NlMsgBuilder } from '@rtnlkit/core';
+import { encodeIfInfoMsg, IFLA, IFLA_INFO, NlMsgBuilder } from '@rtnlkit/core';
 import type { NetDevice } from './netdevice';
 
 /** The IFLA_* attributes {@link fillIfinfo} writes (spec names), in the kernel's order. */
@@ -22,6 +22,7 @@ export const MODELLED_LINK_ATTRIBUTES = [
   'allmulti',
   'num-tx-queues',
   'num-rx-queues',
+  'link',
   'master',
   'carrier',
   'ifalias',
@@ -31,6 +32,8 @@ export const MODELLED_LINK_ATTRIBUTES = [
   'proto-down',
   'address',
   'broadcast',
+  'linkinfo.kind',
+  'linkinfo.slave-kind',
 ] as const;
 
 export interface FillOptions {
@@ -68,6 +71,9 @@ export function fillIfinfo(dev: NetDevice, options: FillOptions): Uint8Array {
     .u32(IFLA.ALLMULTI, dev.allmulti)
     .u32(IFLA.NUM_TX_QUEUES, dev.numTxQueues)
     .u32(IFLA.NUM_RX_QUEUES, dev.numRxQueues);
+  // nla_put_iflink(): only for a device on another one (veth: its peer; macvlan: its lower).
+  const iflink = dev.iflink;
+  if (iflink !== dev.ifindex) b.u32(IFLA.LINK, iflink);
   // put_master_ifindex(): only for an enslaved device.
   if (dev.master) b.u32(IFLA.MASTER, dev.master.ifindex);
   b.u8(IFLA.CARRIER, dev.carrier ? 1 : 0);
@@ -78,5 +84,15 @@ export function fillIfinfo(dev: NetDevice, options: FillOptions): Uint8Array {
     .u32(IFLA.CARRIER_DOWN_COUNT, dev.carrierDownCount)
     .u8(IFLA.PROTO_DOWN, dev.protoDown ? 1 : 0);
   if (dev.addrLen > 0) b.attr(IFLA.ADDRESS, dev.address).attr(IFLA.BROADCAST, dev.broadcast);
+  // rtnl_link_fill(): the kind (its IFLA_INFO_DATA is not written: no kind's options are
+  // modelled in full), and the master's kind for a port (IFLA_INFO_SLAVE_KIND).
+  if (dev.kind) {
+    const kind = dev.kind;
+    const slaveKind = dev.master?.kind;
+    // nla_nest_start_noflag(): Linux writes this nest without NLA_F_NESTED.
+    b.beginNest(IFLA.LINKINFO, false).string(IFLA_INFO.KIND, kind);
+    if (slaveKind) b.string(IFLA_INFO.SLAVE_KIND, slaveKind);
+    b.endNest();
+  }
   return b.finish().slice();
 }

@@ -1,4 +1,5 @@
 export { ARPHRD, ETH_ALEN, IF_LINK_MODE, IF_OPER, IFNAMSIZ } from './constants';
+export { rtnlConfigureLink, rtnlCreateLink } from './create';
 export {
   combineFlags,
   devChangeFlags,
@@ -6,14 +7,30 @@ export {
   devChangeName,
   devChangeTxQueueLen,
   devSetAlias,
+  devSetAllmulti,
   devSetMtu,
+  devSetPromiscuity,
   devValidateMtu,
   netdevStateChange,
   notifyFlags,
   type RegisterOptions,
   registerNetdevice,
   unregisterNetdevice,
+  unregisterNetdeviceMany,
 } from './dev';
+export { brAddIf, brDelIf, bridgeLinkOps, bridgePorts, isBridgeMaster } from './drivers/bridge';
+export { dummyLinkOps } from './drivers/dummy';
+export { compareEtherAddr, isValidEtherAddr, randomEtherAddr } from './drivers/ether';
+export { ifbLinkOps } from './drivers/ifb';
+export {
+  IFLA_MACVLAN,
+  MACVLAN_MODE,
+  macvlanLinkOps,
+  macvlanLowerDev,
+  macvlanMode,
+  macvlanPolicy,
+} from './drivers/macvlan';
+export { parsePeer, VETH_INFO_PEER, type VethPeerInfo, vethLinkOps, vethPeer, vethPolicy } from './drivers/veth';
 export {
   callNetdeviceNotifiers,
   NETDEV,
@@ -28,10 +45,26 @@ export {
 } from './events';
 export { type FillOptions, fillIfinfo, MODELLED_LINK_ATTRIBUTES } from './fill';
 export { iflaPolicy, rtnlDumpIfinfo, rtnlGetlink } from './getlink';
-export { bridgeLinkOps, ifbLinkOps, LinkKinds, linkKinds, type RtnlLinkOps, randomEtherAddr } from './kinds';
+export { LinkKinds, linkKinds, type NewlinkParams, type RtnlLinkOps } from './kinds';
+export {
+  defaultOperstate,
+  linkwatchFireEvent,
+  linkwatchRunQueue,
+  netifCarrierOff,
+  netifCarrierOn,
+  rfc2863Policy,
+} from './linkwatch';
 export { LOOPBACK_IFINDEX, loopbackDevice } from './loopback';
-export { NetDevice, type NetDeviceSetup } from './netdevice';
+export { doSetMaster, netdevMasterUpperDevLink, netdevUpperDevUnlink } from './master';
+export { NET_ADDR, NetDevice, type NetDeviceOps, type NetDeviceSetup, netdevRxHandlerRegister } from './netdevice';
 export { rtnlDellink, rtnlNewlink } from './newlink';
 export { applyLinkChange, checkLinkChange, type LinkChange, rtnlSetlink, SETLINK_ATTRS } from './setlink';
-export { type InstalledSubsystem, LINK_KINDS, LINK_LOCK_CLASSES, linkPernetOps, linkSubsystem } from './subsystem';
+export {
+  type InstalledSubsystem,
+  LINK_KINDS,
+  LINK_LOCK_CLASSES,
+  type LinkSubsystemOptions,
+  linkPernetOps,
+  linkSubsystem,
+} from './subsystem';
 export { devValidName, LinkTable, linkTable } from './table';

@@ -1,7 +1,7 @@
 /**
  * RTM_SETLINK (`rtnl_setlink()` → `do_setlink()`, net/core/rtnetlink.c) for the fields rtnlkit
- * models: IFLA_MTU, `ifi_flags` / `ifi_change`, IFLA_TXQLEN, IFLA_IFALIAS, IFLA_GROUP and a
- * rename (IFLA_IFNAME with an index). The request is parsed with `ifla_policy` in liberal mode
+ * models: IFLA_MTU, `ifi_flags` / `ifi_change`, IFLA_TXQLEN, IFLA_IFALIAS, IFLA_GROUP, a
+ * rename (IFLA_IFNAME with an index) and IFLA_MASTER (enslaving to a bridge, releasing). The request is parsed with `ifla_policy` in liberal mode
  * (`nlmsg_parse_deprecated`), and every check that can fail runs before anything changes, so a
  * rejected request leaves the device as it was (Linux may commit part of a `do_setlink()` before
  * a later step fails; for the checks modelled here the first failing one is the same).
@@ -33,6 +33,7 @@ import {
 } from './dev';
 import type { NotifyOrigin } from './events';
 import { devByName, iflaPolicy } from './getlink';
+import { doSetMaster } from './master';
 import type { NetDevice } from './netdevice';
 import { linkTable } from './table';
 
@@ -40,7 +41,15 @@ import { linkTable } from './table';
  * The attributes a SETLINK (or a NEWLINK acting as one) may carry in rtnlkit. Any other one is
  * refused with EOPNOTSUPP rather than ignored, so that the model never silently differs.
  */
-const SETLINK_ATTRS = new Set<number>([IFLA.IFNAME, IFLA.MTU, IFLA.TXQLEN, IFLA.IFALIAS, IFLA.GROUP, IFLA.EXT_MASK]);
+const SETLINK_ATTRS = new Set<number>([
+  IFLA.IFNAME,
+  IFLA.MTU,
+  IFLA.TXQLEN,
+  IFLA.IFALIAS,
+  IFLA.GROUP,
+  IFLA.EXT_MASK,
+  IFLA.MASTER,
+]);
 
 /** What one `do_setlink()` changes, checked beforehand. */
 export interface LinkChange {
@@ -51,6 +60,8 @@ export interface LinkChange {
   alias?: string;
   group?: number;
   name?: string;
+  /** IFLA_MASTER: the new master's ifindex, 0 to release (`do_set_master()`). */
+  master?: number;
 }
 
 /** Refuses the attributes rtnlkit does not model (see {@link SETLINK_ATTRS}). */
@@ -93,11 +104,13 @@ export function checkLinkChange(dev: NetDevice, ifm: IfInfoMsg, tb: ParsedAttrs)
   if (ifm.flags || ifm.change) change.flags = combineFlags(dev, ifm.flags, ifm.change);
   const txqlen = tb.tb[IFLA.TXQLEN];
   if (txqlen) change.txqlen = nla.u32(txqlen);
+  const master = tb.tb[IFLA.MASTER];
+  if (master) change.master = nla.u32(master);
   return change;
 }
 
 /**
- * `do_setlink()`'s changes in the kernel's order: mtu, group, name, alias, flags, txqlen; then
+ * `do_setlink()`'s changes in the kernel's order: mtu, group, name, alias, flags, master, txqlen; then
  * `netdev_state_change()` when the group or the alias was set (DO_SETLINK_NOTIFY).
  */
 export async function applyLinkChange(
@@ -118,6 +131,8 @@ export async function applyLinkChange(
     notify = true;
   }
   if (change.flags !== undefined) await devChangeFlags(rtnl, dev, change.flags, origin);
+  // do_set_master(): its errors come after the changes above, as in Linux.
+  if (change.master !== undefined) await doSetMaster(rtnl, dev, change.master);
   if (change.txqlen !== undefined) await devChangeTxQueueLen(rtnl, dev, change.txqlen);
   if (notify) await netdevStateChange(rtnl, dev);
 }
