@@ -22,7 +22,6 @@ export const MODELLED_LINK_ATTRIBUTES = [
   'allmulti',
   'num-tx-queues',
   'num-rx-queues',
-  'link',
   'master',
   'carrier',
   'ifalias',
@@ -34,6 +33,7 @@ export const MODELLED_LINK_ATTRIBUTES = [
   'broadcast',
   'linkinfo.kind',
   'linkinfo.slave-kind',
+  'link',
 ] as const;
 
 export interface FillOptions {
@@ -71,9 +71,6 @@ export function fillIfinfo(dev: NetDevice, options: FillOptions): Uint8Array {
     .u32(IFLA.ALLMULTI, dev.allmulti)
     .u32(IFLA.NUM_TX_QUEUES, dev.numTxQueues)
     .u32(IFLA.NUM_RX_QUEUES, dev.numRxQueues);
-  // nla_put_iflink(): only for a device on another one (veth: its peer; macvlan: its lower).
-  const iflink = dev.iflink;
-  if (iflink !== dev.ifindex) b.u32(IFLA.LINK, iflink);
   // put_master_ifindex(): only for an enslaved device.
   if (dev.master) b.u32(IFLA.MASTER, dev.master.ifindex);
   b.u8(IFLA.CARRIER, dev.carrier ? 1 : 0);
@@ -94,5 +91,9 @@ export function fillIfinfo(dev: NetDevice, options: FillOptions): Uint8Array {
     if (slaveKind) b.string(IFLA_INFO.SLAVE_KIND, slaveKind);
     b.endNest();
   }
+  // nla_put_iflink(): only for a device on another one (veth: its peer; macvlan: its lower).
+  // Linux 6.18 writes it after IFLA_LINKINFO.
+  const iflink = dev.iflink;
+  if (iflink !== dev.ifindex) b.u32(IFLA.LINK, iflink);
   return b.finish().slice();
 }

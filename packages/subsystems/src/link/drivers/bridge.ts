@@ -97,16 +97,18 @@ function brPortCarrierCheck(rtnl: Rtnetlink, p: BridgePort): void {
  * `br_stp_recalculate_bridge_id()`: unless the user set the bridge's address, it takes the
  * smallest port address (all zeros without ports). True when it changed.
  */
-function brStpRecalculateBridgeId(br: NetDevice): boolean {
+function brStpRecalculateBridgeId(rtnl: Rtnetlink, br: NetDevice): boolean {
   const bridge = bridgeOf(br);
   if (br.addrAssignType === NET_ADDR.SET) return false;
   let addr: Uint8Array | undefined;
   for (const p of bridge.ports) if (!addr || compareEtherAddr(p.dev.address, addr) < 0) addr = p.dev.address;
   const next = addr ?? new Uint8Array(ETH_ALEN);
   if (compareEtherAddr(next, bridge.bridgeIdAddr) === 0) return false;
-  // br_stp_change_bridge_id()
+  // br_stp_change_bridge_id(): the new id, then br_port_state_selection() (so a bridge whose
+  // ports do not forward loses its carrier here).
   bridge.bridgeIdAddr = new Uint8Array(next);
   br.address = new Uint8Array(next);
+  brPortStateSelection(rtnl, br);
   return true;
 }
 
@@ -163,7 +165,7 @@ export async function brAddIf(rtnl: Rtnetlink, br: NetDevice, dev: NetDevice): P
   portsByDev.set(dev, p);
   bridge.ports.unshift(p);
   brManagePromisc(rtnl, br);
-  const changedAddr = brStpRecalculateBridgeId(br);
+  const changedAddr = brStpRecalculateBridgeId(rtnl, br);
   if (dev.running && dev.operUp && br.running) brStpEnablePort(rtnl, p);
   if (changedAddr) await callNetdeviceNotifiers(rtnl, NETDEV.CHANGEADDR, { dev: br });
   await brMtuAutoAdjust(rtnl, br);
@@ -193,7 +195,7 @@ export async function brDelIf(rtnl: Rtnetlink, br: NetDevice, dev: NetDevice): P
   if (!p || p.br !== br) throw new ErrnoError(Errno.EINVAL);
   await delNbp(rtnl, p);
   await brMtuAutoAdjust(rtnl, br);
-  if (brStpRecalculateBridgeId(br)) await callNetdeviceNotifiers(rtnl, NETDEV.CHANGEADDR, { dev: br });
+  if (brStpRecalculateBridgeId(rtnl, br)) await callNetdeviceNotifiers(rtnl, NETDEV.CHANGEADDR, { dev: br });
 }
 
 const bridgeNetdevOps: NetDeviceOps = {
@@ -228,7 +230,7 @@ async function brDeviceEvent(rtnl: Rtnetlink, event: number, info: NetdevNotifie
       await brMtuAutoAdjust(rtnl, br);
       break;
     case NETDEV.CHANGEADDR:
-      if (brStpRecalculateBridgeId(br)) await callNetdeviceNotifiers(rtnl, NETDEV.CHANGEADDR, { dev: br });
+      if (brStpRecalculateBridgeId(rtnl, br)) await callNetdeviceNotifiers(rtnl, NETDEV.CHANGEADDR, { dev: br });
       break;
     case NETDEV.CHANGE:
       brPortCarrierCheck(rtnl, p);

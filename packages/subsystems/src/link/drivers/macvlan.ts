@@ -161,14 +161,13 @@ function macvlanValidate(tb: ParsedAttrs, data: ParsedAttrs | undefined): void {
 }
 
 /**
- * `macvlan_setup()` → `macvlan_common_setup()`: `ether_setup()`, min mtu 0 and max ETH_MAX_MTU
- * until `macvlan_common_newlink()` takes the lower's range, txqlen 0 (no queue).
+ * `macvlan_setup()` → `macvlan_common_setup()`: `ether_setup()` (txqlen 1000), min mtu 0 and max
+ * ETH_MAX_MTU until `macvlan_common_newlink()` takes the lower's range.
  */
 function macvlanSetup(name: string): NetDevice {
   return new NetDevice({
     name,
     kind: 'macvlan',
-    txqlen: 0,
     minMtu: 0,
     maxMtu: ETH_MAX_MTU,
     address: randomEtherAddr(),
