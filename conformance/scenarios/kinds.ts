@@ -11,7 +11,7 @@
  * request that waits for RTNL (which the link watch work holds while it runs) before the state is
  * dumped (link dumps run without RTNL), so that the final state does not depend on timing.
  */
-import { IFF, IFLA, IFLA_INFO, NLM_F, type NlMsgBuilder, RTM } from '@rtnlkit/core';
+import { IFF, IFLA, IFLA_INFO, NLM_F, type NlMsgBuilder, RTM, RTNLGRP } from '@rtnlkit/core';
 import { ifinfomsg, message } from '../harness/build';
 import type { Scenario } from '../harness/types';
 
@@ -496,6 +496,29 @@ export const scenarios: Scenario[] = [
       { title: 'type veth', send: dump(2, linkinfo('veth')) },
       { title: 'type macvlan', send: dump(3, linkinfo('macvlan')) },
     ],
+  },
+  {
+    name: 'veth-notifications',
+    description:
+      "RTNLGRP_LINK while a veth pair is created and deleted: the peer's RTM_NEWLINK (no requester), then the device's (the request's sequence number); on deletion an RTM_DELLINK for each end.",
+    socket: { admin: true, options: ['NETLINK_EXT_ACK'], groups: [RTNLGRP.LINK] },
+    steps: [
+      { title: 'ip link add veth0 type veth peer name veth1', send: veth(1, 'veth0', 'veth1') },
+      { title: 'ip link del veth1', send: del(2, 'veth1') },
+    ],
+    state: ['links'],
+  },
+  {
+    name: 'macvlan-notifications',
+    description:
+      'RTNLGRP_LINK while a macvlan is created on a veth and deleted: linking it above the lower (NETDEV_CHANGEUPPER) announces the lower again, before and after the macvlan.',
+    socket: { admin: true, options: ['NETLINK_EXT_ACK'], groups: [RTNLGRP.LINK] },
+    setup: [veth(0xf0001, 'veth0', 'veth1')],
+    steps: [
+      { title: 'ip link add mv0 link veth0 type macvlan', send: macvlan(1, 'mv0', 3) },
+      { title: 'ip link del mv0', send: del(2, 'mv0') },
+    ],
+    state: ['links'],
   },
   {
     name: 'dummy-unknown',

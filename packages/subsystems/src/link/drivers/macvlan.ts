@@ -23,7 +23,7 @@ import {
 } from '@rtnlkit/core';
 import { ARPHRD, ETH_ALEN, ETH_MAX_MTU, ETH_MIN_MTU, MAX_ADDR_LEN } from '../constants';
 import { devSetMtu, registerNetdevice, unregisterNetdeviceMany } from '../dev';
-import { NETDEV, type NetdevNotifierInfo, registerNetdeviceNotifier } from '../events';
+import { callNetdeviceNotifiers, NETDEV, type NetdevNotifierInfo, registerNetdeviceNotifier } from '../events';
 import type { NewlinkParams, RtnlLinkOps } from '../kinds';
 import { linkwatchFireEvent, netifCarrierOff, netifCarrierOn, rfc2863Policy } from '../linkwatch';
 import { NET_ADDR, NetDevice, type NetDeviceOps, netdevRxHandlerRegister } from '../netdevice';
@@ -67,6 +67,8 @@ interface Macvlan {
   readonly dev: NetDevice;
   readonly lowerdev: NetDevice;
   readonly mode: number;
+  /** On its port's list (`vlan->list`); the lower stays known after, as IFLA_LINK reports it. */
+  listed: boolean;
 }
 
 /** `struct macvlan_port`, plus the lower's unicast address list as macvlans use it. */
@@ -206,7 +208,7 @@ async function macvlanNewlink(dev: NetDevice, params: NewlinkParams): Promise<vo
     ports.set(lowerdev, port);
   }
   const modeAttr = data?.tb[IFLA_MACVLAN.MODE];
-  const vlan: Macvlan = { dev, lowerdev, mode: modeAttr ? nla.u32(modeAttr) : MACVLAN_MODE.VEPA };
+  const vlan: Macvlan = { dev, lowerdev, mode: modeAttr ? nla.u32(modeAttr) : MACVLAN_MODE.VEPA, listed: true };
   // macvlan_init(), during registration: the lower's carrier, silently.
   dev.carrier = lowerdev.carrier;
   vlans.set(dev, vlan);
@@ -227,6 +229,8 @@ async function macvlanNewlink(dev: NetDevice, params: NewlinkParams): Promise<vo
   // operstate at once.
   if (!dev.carrier) rfc2863Policy(dev);
   registerMacvlanNotifier(rtnl);
+  // netdev_upper_dev_link(lowerdev, dev): NETDEV_CHANGEUPPER of the lower (an RTM_NEWLINK for it).
+  await callNetdeviceNotifiers(rtnl, NETDEV.CHANGEUPPER, { dev: lowerdev });
   port.vlans.push(vlan);
   transferOperstate(rtnl, lowerdev, dev);
   linkwatchFireEvent(rtnl, dev);
@@ -235,8 +239,8 @@ async function macvlanNewlink(dev: NetDevice, params: NewlinkParams): Promise<vo
 /** `macvlan_dellink()` and `macvlan_uninit()`: unlisted from its port, which goes with the last macvlan. */
 function macvlanUnlink(dev: NetDevice): void {
   const vlan = vlans.get(dev);
-  if (!vlan) return;
-  vlans.delete(dev);
+  if (!vlan?.listed) return;
+  vlan.listed = false;
   const port = ports.get(vlan.lowerdev);
   if (!port) return;
   port.vlans = port.vlans.filter((v) => v !== vlan);
@@ -269,8 +273,9 @@ async function macvlanDeviceEvent(rtnl: Rtnetlink, event: number, info: NetdevNo
       for (const vlan of [...port.vlans]) if (vlan.dev.mtu > lower.mtu) await devSetMtu(rtnl, vlan.dev, lower.mtu);
       break;
     case NETDEV.UNREGISTER: {
+      // Each macvlan's dellink, then one unregister_netdevice_many() for all of them.
       const devs = port.vlans.map((vlan) => vlan.dev);
-      for (const dev of devs) macvlanUnlink(dev);
+      for (const dev of devs) await macvlanLinkOps.dellink?.(rtnl, dev);
       await unregisterNetdeviceMany(rtnl, devs);
       break;
     }
@@ -296,8 +301,12 @@ export const macvlanLinkOps: RtnlLinkOps = {
   setup: macvlanSetup,
   validate: macvlanValidate,
   newlink: macvlanNewlink,
-  async dellink(_rtnl, dev) {
+  async dellink(rtnl, dev) {
+    const vlan = vlans.get(dev);
+    const lower = vlan?.listed ? vlan.lowerdev : undefined;
     macvlanUnlink(dev);
+    // netdev_upper_dev_unlink(vlan->lowerdev, dev), before the queued unregistration runs.
+    if (lower) await callNetdeviceNotifiers(rtnl, NETDEV.CHANGEUPPER, { dev: lower });
     return [dev];
   },
   changelink: true,
