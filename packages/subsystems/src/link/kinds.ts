@@ -37,7 +37,10 @@ export interface NewlinkParams {
   readonly tb: ParsedAttrs;
   /** IFLA_INFO_DATA parsed with the kind's policy, if the request had one. */
   readonly data: ParsedAttrs | undefined;
-  /** The requester (for the RTM_NEWLINK of `rtnl_configure_link()` on a peer). */
+  /**
+   * The requester. `rtnl_newlink_create()` announces the new device with it; a kind announcing
+   * another device itself (a veth peer) does so without, as Linux does.
+   */
   readonly origin: NotifyOrigin;
 }
 
@@ -57,7 +60,12 @@ export interface RtnlLinkOps {
    * is refused with EOPNOTSUPP rather than silently ignored.
    */
   readonly modelledData?: ReadonlySet<number>;
-  /** `ops->peer_type`: the IFLA_INFO_DATA attribute that describes a peer device (veth). */
+  /**
+   * `ops->peer_type`: the IFLA_INFO_DATA attribute that describes a peer device (veth). Linux
+   * takes the peer's namespace from it in `rtnl_newlink()`; rtnlkit has no other namespace to
+   * take yet, so the kind's `validate` parses the peer and `NewlinkParams.peerNet` is the
+   * request's namespace.
+   */
   readonly peerType?: number;
   /** `ops->validate(tb, data, extack)`: throws an ErrnoError to refuse the request. */
   validate?(tb: ParsedAttrs, data: ParsedAttrs | undefined): void;
