@@ -132,3 +132,15 @@ describe('bridge ports', () => {
     expect(br0.mtu).toBe(1280);
   });
 });
+
+describe('removing the link subsystem with stacked devices', () => {
+  it('unregisters bridges with ports, veth pairs and macvlans without a fault', async () => {
+    const { rtnl, table, installed, env } = await bridgeWorld();
+    await answer(rtnl, master('veth0', 2));
+    await answer(rtnl, addLink('mv0', 'macvlan', { extra: (b) => b.u32(IFLA.LINK, 3) }));
+    await installed[Symbol.asyncDispose]();
+    expect(table.size).toBe(0); // the pernet exits took lo too
+    expect(rtnl.faults).toEqual([]);
+    expect(env.lockdep?.reports).toEqual([]);
+  });
+});
