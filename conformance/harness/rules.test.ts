@@ -223,7 +223,11 @@ describe('rule 7: attributes the model does not cover', () => {
     expect(field(kernel[0], 'attr qdisc')).toBeUndefined();
     expect(field(kernel[0], 'attr stats64')).toBeUndefined();
     expect(kernel[0]?.fields.some(([key]) => key.startsWith('attr linkinfo'))).toBe(false);
-    expect(kernel[1]?.fields.some(([key]) => key.startsWith('attr linkinfo') || key === 'attr link')).toBe(false);
+    // A veth: its kind and IFLA_LINK are covered, its kind data and statistics are not.
+    expect(field(kernel[1], 'attr linkinfo.kind')).toBe('"veth"');
+    expect(kernel[1]?.fields.some(([key]) => key.startsWith('attr linkinfo.data') || key === 'attr stats64')).toBe(
+      false,
+    );
     const empty = views(links, { coverage: { link: [], address: [], route: [] } });
     expect(empty[0]?.fields.some(([key]) => key.startsWith('attr '))).toBe(false);
     expect(field(empty[0], 'ifinfomsg index')).toBe('1');

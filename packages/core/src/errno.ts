@@ -48,6 +48,7 @@ export const Errno = Object.freeze({
   ENETUNREACH: 101,
   ECONNRESET: 104,
   ENOBUFS: 105,
+  ENOTCONN: 107,
   ETIMEDOUT: 110,
   EHOSTUNREACH: 113,
   EALREADY: 114,

@@ -69,32 +69,57 @@ export async function registerNetdevice(
 }
 
 /**
- * `unregister_netdevice_many_notify()` for one device, the part under RTNL: closes it if up
- * (RTM_NEWLINK with IFF_UP | IFF_RUNNING, NETDEV_DOWN), unlists it (UNREGISTERING),
- * `synchronize_net()` (expedited: RTNL is held), calls NETDEV_UNREGISTER, sends RTM_DELLINK
- * (change ~0; with the requester's sequence number and port id when the request asked for an
- * echo; none for a device RTM_NEWLINK had not finished configuring), `synchronize_net()` again, drops the registration's reference and queues the device for
- * {@link netdevRunTodo}, which the caller runs once it released RTNL (`req.afterUnlock()`).
+/**
+ * `unregister_netdevice_many_notify()` for one device: see {@link unregisterNetdeviceMany}.
  */
 export async function unregisterNetdevice(rtnl: Rtnetlink, dev: NetDevice, origin?: NotifyOrigin): Promise<void> {
-  const net = dev.net;
-  if (!net || dev.regState !== 'registered') throw new TypeError(`${dev} is not registered`);
-  if (dev.running) {
-    // dev_close_many()
-    await callNetdeviceNotifiers(rtnl, NETDEV.GOING_DOWN, { dev });
+  await unregisterNetdeviceMany(rtnl, [dev], origin);
+}
+
+/**
+ * `unregister_netdevice_many_notify()`, the part under RTNL, for devices that are registered
+ * (one already on its way out is skipped): closes the running ones together
+ * (`netif_close_many()`: NETDEV_GOING_DOWN for each, then `ndo_stop` and IFF_UP cleared for each,
+ * then RTM_NEWLINK with IFF_UP | IFF_RUNNING and NETDEV_DOWN for each), unlists them all
+ * (UNREGISTERING), `synchronize_net()` (expedited: RTNL is held), then for each NETDEV_UNREGISTER
+ * and RTM_DELLINK (change ~0; with the requester's sequence number and port id when the request
+ * asked for an echo; none for a device RTM_NEWLINK had not finished configuring),
+ * `synchronize_net()` again, drops the registrations' references and queues the devices for
+ * {@link netdevRunTodo}, which the caller runs once it released RTNL (`req.afterUnlock()`).
+ */
+export async function unregisterNetdeviceMany(
+  rtnl: Rtnetlink,
+  devs: readonly NetDevice[],
+  origin?: NotifyOrigin,
+): Promise<void> {
+  const registered = devs.filter((dev) => dev.regState === 'registered');
+  const closing = registered.filter((dev) => dev.running);
+  for (const dev of closing) await callNetdeviceNotifiers(rtnl, NETDEV.GOING_DOWN, { dev });
+  for (const dev of closing) {
     dev.flags &= ~IFF.UP;
+    await dev.netdevOps.stop?.(rtnl, dev);
+  }
+  for (const dev of closing) {
     rtmsgIfinfo(rtnl, RTM.NEWLINK, dev, IFF.UP | IFF.RUNNING);
     await callNetdeviceNotifiers(rtnl, NETDEV.DOWN, { dev });
   }
-  linkTable(net).unregister(dev);
-  dev.regState = 'unregistering';
+  // A notifier callback may have unregistered one of them meanwhile.
+  const going = registered.filter((dev) => dev.regState === 'registered');
+  for (const dev of going) {
+    linkTable(dev.net as Net).unregister(dev);
+    dev.regState = 'unregistering';
+  }
   await rtnl.rcu.synchronizeExpedited();
-  await callNetdeviceNotifiers(rtnl, NETDEV.UNREGISTER, { dev });
-  if (!dev.linkInitializing) rtmsgIfinfoBuild(RTM.DELLINK, dev, ~0, origin, { rtnl })(rtnl, net);
+  for (const dev of going) {
+    await callNetdeviceNotifiers(rtnl, NETDEV.UNREGISTER, { dev });
+    if (!dev.linkInitializing) rtmsgIfinfoBuild(RTM.DELLINK, dev, ~0, origin, { rtnl })(rtnl, dev.net as Net);
+  }
   await rtnl.rcu.synchronizeExpedited();
-  if (dev.registeredRef) dev.refcnt.put(dev.registeredRef);
-  dev.registeredRef = undefined;
-  netdevTodo(rtnl).add(dev);
+  for (const dev of going) {
+    if (dev.registeredRef) dev.refcnt.put(dev.registeredRef);
+    dev.registeredRef = undefined;
+    netdevTodo(rtnl).add(dev);
+  }
 }
 
 /** `dev_get_flags()`-based combination of `ifi_flags` and `ifi_change` (`rtnl_dev_combine_flags`). */
@@ -117,11 +142,16 @@ export async function devChangeFlagsNoNotify(rtnl: Rtnetlink, dev: NetDevice, fl
     // __dev_open(): NETDEV_PRE_UP may veto before anything changes.
     const errno = await callNetdeviceNotifiers(rtnl, NETDEV.PRE_UP, { dev });
     if (errno) throw new ErrnoError(errno);
+    // ndo_open: may fail (veth without a peer: ENOTCONN), and then nothing changed.
+    await dev.netdevOps.open?.(rtnl, dev);
   }
   if (closing) await callNetdeviceNotifiers(rtnl, NETDEV.GOING_DOWN, { dev });
   dev.flags = ((flags & USER_FLAGS) | (dev.flags & KEPT_FLAGS)) >>> 0;
   if (opening) dev.flags |= IFF.UP;
-  if (closing) dev.flags &= ~IFF.UP;
+  if (closing) {
+    dev.flags &= ~IFF.UP;
+    await dev.netdevOps.stop?.(rtnl, dev);
+  }
   if ((flags ^ dev.gflags) & IFF.PROMISC) {
     dev.gflags ^= IFF.PROMISC;
     dev.promiscuity += flags & IFF.PROMISC ? 1 : -1;
@@ -179,6 +209,7 @@ export function devValidateMtu(dev: NetDevice, mtu: number): void {
 export async function devSetMtu(rtnl: Rtnetlink, dev: NetDevice, mtu: number): Promise<void> {
   if (mtu === dev.mtu) return;
   devValidateMtu(dev, mtu);
+  dev.netdevOps.changeMtu?.(dev, mtu);
   const oldMtu = dev.mtu;
   dev.mtu = mtu;
   await callNetdeviceNotifiers(rtnl, NETDEV.CHANGEMTU, { dev, oldMtu });
@@ -221,4 +252,28 @@ export async function netdevStateChange(rtnl: Rtnetlink, dev: NetDevice): Promis
   if (!(dev.flags & IFF.UP)) return;
   await callNetdeviceNotifiers(rtnl, NETDEV.CHANGE, { dev });
   rtmsgIfinfo(rtnl, RTM.NEWLINK, dev, 0);
+}
+
+/**
+ * `netif_set_promiscuity()` (`dev_set_promiscuity()`): counts a user of promiscuous mode (a
+ * bridge port, …). IFF_PROMISC in `dev->flags` follows the count; when it flips, `__dev_notify_flags()`
+ * sends RTM_NEWLINK with change IFF_PROMISC. (`ifi_flags` reports IFF_PROMISC only as user space
+ * asked for it, `gflags`, so the notification shows the count, not the flag.)
+ */
+export function devSetPromiscuity(rtnl: Rtnetlink, dev: NetDevice, inc: number): void {
+  const oldFlags = dev.flags;
+  dev.promiscuity = Math.max(0, dev.promiscuity + inc);
+  if (dev.promiscuity > 0) dev.flags |= IFF.PROMISC;
+  else dev.flags &= ~IFF.PROMISC;
+  if (dev.flags !== oldFlags) rtmsgIfinfo(rtnl, RTM.NEWLINK, dev, IFF.PROMISC);
+}
+
+/**
+ * `netif_set_allmulti()` (`dev_set_allmulti()`): counts a user of all-multicast mode. IFF_ALLMULTI
+ * follows the count silently: `gflags` did not change, so no RTM_NEWLINK.
+ */
+export function devSetAllmulti(dev: NetDevice, inc: number): void {
+  dev.allmulti = Math.max(0, dev.allmulti + inc);
+  if (dev.allmulti > 0) dev.flags |= IFF.ALL_MULTI;
+  else dev.flags &= ~IFF.ALL_MULTI;
 }

@@ -27,7 +27,9 @@ export const NETDEV = {
   CHANGEMTU: 7,
   GOING_DOWN: 10,
   CHANGENAME: 11,
+  CHANGEADDR: 8,
   PRE_UP: 14,
+  CHANGEUPPER: 22,
   CHANGE_TX_QUEUE_LEN: 31,
 } as const;
 
@@ -133,12 +135,18 @@ export function rtmsgIfinfoBuild(
 }
 
 /** The events `rtnetlink_event()` turns into an RTM_NEWLINK (those rtnlkit raises). */
-const NOTIFYING_EVENTS = new Set<number>([NETDEV.CHANGEMTU, NETDEV.CHANGENAME, NETDEV.CHANGE_TX_QUEUE_LEN]);
+const NOTIFYING_EVENTS = new Set<number>([
+  NETDEV.CHANGEMTU,
+  NETDEV.CHANGEADDR,
+  NETDEV.CHANGENAME,
+  NETDEV.CHANGEUPPER,
+  NETDEV.CHANGE_TX_QUEUE_LEN,
+]);
 
 /**
  * `rtnetlink_dev_notifier`: registers `rtnetlink_event()` on the chain of `rtnl`, which sends
- * RTM_NEWLINK (change 0) for CHANGEMTU, CHANGENAME and CHANGE_TX_QUEUE_LEN. Returns the
- * unregister function.
+ * RTM_NEWLINK (change 0) for CHANGEMTU, CHANGEADDR, CHANGENAME, CHANGEUPPER and
+ * CHANGE_TX_QUEUE_LEN. Returns the unregister function.
  */
 export function registerRtnetlinkEvent(rtnl: Rtnetlink): () => void {
   const rtnetlinkEvent = (event: number, info: NetdevNotifierInfo): number => {

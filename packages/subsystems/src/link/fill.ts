@@ -1,12 +1,13 @@
 /**
  * `rtnl_fill_ifinfo()`: one RTM_NEWLINK message for a device, as Linux 6.18 writes it, for the
  * attributes rtnlkit models. They come in the kernel's order; the ones the model does not have
- * (gso/gro/tso sizes, stats, xdp, qdisc, map, …) are left out, so conformance compares
- * exactly {@link MODELLED_LINK_ATTRIBUTES}. IFLA_AF_SPEC is not among them: it is written last,
- * and only while af ops are registered ("Linux always has AF_INET and AF_INET6 registered",
+ * (gso/gro/tso sizes, stats, xdp, qdisc, map, kind data, …) are left out, so conformance
+ * compares exactly {@link MODELLED_LINK_ATTRIBUTES}. IFLA_AF_SPEC is not among them: it is written
+ * last, and only while af ops are registered ("Linux always has AF_INET and AF_INET6 registered",
  * rtnlkit has no family of its own yet; see `rtnlFillLinkAf`).
  */
-import { encodeIfInfoMsg, IFLA, NlMsgBuilder, type Rtnetlink, type Task } from '@rtnlkit/core';
+import { encodeIfInfoMsg, IFLA, IFLA_INFO, type Net, NlMsgBuilder, type Rtnetlink, type Task } from '@rtnlkit/core';
+import { peernet2idAlloc } from '../netns/nsid';
 import { rtnlFillLinkAf, rtnlLinkGetAfSize } from './af-ops';
 import type { NetDevice } from './netdevice';
 
@@ -35,8 +36,12 @@ export const MODELLED_LINK_ATTRIBUTES = [
   'proto-down',
   'address',
   'broadcast',
+  'linkinfo.kind',
+  'linkinfo.slave-kind',
   'new-netnsid',
   'new-ifindex',
+  'link-netnsid',
+  'link',
 ] as const;
 
 export interface FillOptions {
@@ -53,6 +58,8 @@ export interface FillOptions {
   newIfindex?: number;
   /** IFLA_TARGET_NETNSID: the id the request named the device's namespace by (GETLINK). */
   targetNetnsid?: number;
+  /** `src_net`: whose namespace ids IFLA_LINK_NETNSID uses (the requester's; default the device's). */
+  srcNet?: Net;
   /**
    * The instance whose af ops fill IFLA_AF_SPEC (`rtnl_fill_link_af()`); without it, or with no
    * af ops registered, no IFLA_AF_SPEC is written (Linux always has AF_INET and AF_INET6
@@ -103,9 +110,28 @@ export function fillIfinfo(dev: NetDevice, options: FillOptions): Uint8Array {
     .u32(IFLA.CARRIER_DOWN_COUNT, dev.carrierDownCount)
     .u8(IFLA.PROTO_DOWN, dev.protoDown ? 1 : 0);
   if (dev.addrLen > 0) b.attr(IFLA.ADDRESS, dev.address).attr(IFLA.BROADCAST, dev.broadcast);
-  // After IFLA_LINKINFO in the kernel's order, before IFLA_LINK_NETNSID / IFLA_LINK.
+  // rtnl_link_fill(): the kind (its IFLA_INFO_DATA is not written: no kind's options are
+  // modelled in full), and the master's kind for a port (IFLA_INFO_SLAVE_KIND).
+  if (dev.kind) {
+    const kind = dev.kind;
+    const slaveKind = dev.master?.kind;
+    // nla_nest_start_noflag(): Linux writes this nest without NLA_F_NESTED.
+    b.beginNest(IFLA.LINKINFO, false).string(IFLA_INFO.KIND, kind);
+    if (slaveKind) b.string(IFLA_INFO.SLAVE_KIND, slaveKind);
+    b.endNest();
+  }
+  // After IFLA_LINKINFO: where a device that moves away went.
   if (options.newNsid !== undefined) b.s32(IFLA.NEW_NETNSID, options.newNsid);
   if (options.newIfindex) b.s32(IFLA.NEW_IFINDEX, options.newIfindex);
+  // nla_put_iflink(): only for a device on another one (veth: its peer; macvlan: its lower).
+  // Linux 6.18 writes it after IFLA_LINKINFO.
+  // rtnl_fill_link_netnsid(): a device on one in another namespace (a veth's peer, a macvlan's
+  // lower) names that namespace by its id as seen from `src_net`, and then always writes IFLA_LINK.
+  const iflink = dev.iflink;
+  const linkNet = dev.rtnlLinkOps?.getLinkNet?.(dev);
+  const elsewhere = linkNet !== undefined && dev.net !== undefined && linkNet !== dev.net;
+  if (elsewhere) b.s32(IFLA.LINK_NETNSID, peernet2idAlloc(options.srcNet ?? (dev.net as Net), linkNet));
+  if (elsewhere || iflink !== dev.ifindex) b.u32(IFLA.LINK, iflink);
   // IFLA_AF_SPEC comes after the link-netnsid attributes, before the property list (alt names).
   if (rtnl) rtnlFillLinkAf(b, rtnl, dev, extFilterMask, task);
   return b.finish().slice();

@@ -1,14 +1,54 @@
 /**
- * Link kinds (`struct rtnl_link_ops`, net/core/rtnetlink.c): the registry RTM_NEWLINK looks a
- * kind up in, one per rtnetlink instance, and the kinds rtnlkit has: `ifb` and `bridge`.
+ * Link kinds (`struct rtnl_link_ops`, include/net/rtnetlink.h): the hooks RTM_NEWLINK and
+ * RTM_DELLINK call, and the registry RTM_NEWLINK looks a kind up in, one per rtnetlink instance.
+ * The kinds themselves are drivers, in `drivers/`.
  */
-import { Errno, ErrnoError, IFF, Rcu, type Rtnetlink, runTask, type Task } from '@rtnlkit/core';
+import {
+  type AttrSet,
+  Errno,
+  ErrnoError,
+  type IfInfoMsg,
+  type Net,
+  type Nlattr,
+  type ParsedAttrs,
+  Rcu,
+  type Rtnetlink,
+  runTask,
+  type Task,
+} from '@rtnlkit/core';
 import { netnsOf } from '../netns/netns';
-import { ETH_ALEN, ETH_MAX_MTU } from './constants';
-import { unregisterNetdevice } from './dev';
-import { NetDevice } from './netdevice';
+import { unregisterNetdeviceMany } from './dev';
+import type { NotifyOrigin } from './events';
+import type { NetDevice } from './netdevice';
 import { netdevRunTodo, netdevTodo } from './run-todo';
 import { linkTable } from './table';
+
+/** `struct rtnl_newlink_params`: what `ops->newlink` gets besides the new device. */
+export interface NewlinkParams {
+  readonly rtnl: Rtnetlink;
+  /** `src_net`: the requester's namespace. */
+  readonly srcNet: Net;
+  /** The namespace the new device registers in (`tgt_net`; `dev_net(dev)`). */
+  readonly net: Net;
+  /**
+   * `peer_net`: where a kind with a peer (veth) creates it: the namespace the peer's own
+   * IFLA_NET_NS_PID / FD name, else the request's selectors', else the requester's (`src_net`).
+   */
+  readonly peerNet: Net;
+  /** `link_net`: the namespace IFLA_LINK_NETNSID names, where a lower device is looked up. */
+  readonly linkNet?: Net | undefined;
+  /** The request's ifinfomsg (`ifi_index` is the index asked for the new device, 0 for any). */
+  readonly ifm: IfInfoMsg;
+  /** The request's IFLA attributes (`ifla_policy`). */
+  readonly tb: ParsedAttrs;
+  /** IFLA_INFO_DATA parsed with the kind's policy, if the request had one. */
+  readonly data: ParsedAttrs | undefined;
+  /**
+   * The requester. `rtnl_newlink_create()` announces the new device with it; a kind announcing
+   * another device itself (a veth peer) does so without, as Linux does.
+   */
+  readonly origin: NotifyOrigin;
+}
 
 /** `struct rtnl_link_ops`, as far as rtnlkit models it. */
 export interface RtnlLinkOps {
@@ -16,6 +56,53 @@ export interface RtnlLinkOps {
   readonly kind: string;
   /** `alloc_netdev(…, ops->setup)`: a device of this kind, not registered yet, named `name`. */
   setup(name: string): NetDevice;
+  /**
+   * `ops->policy` (its `maxType` is `ops->maxtype`): how IFLA_INFO_DATA is parsed. A kind without
+   * one ignores IFLA_INFO_DATA, as the kernel does for `maxtype == 0`.
+   */
+  readonly policy?: AttrSet;
+  /**
+   * The IFLA_INFO_DATA attributes rtnlkit models for this kind; any other one the policy accepts
+   * is refused with EOPNOTSUPP rather than silently ignored.
+   */
+  readonly modelledData?: ReadonlySet<number>;
+  /**
+   * `ops->peer_type`: the IFLA_INFO_DATA attribute that describes a peer device (veth). Linux
+   * takes the peer's namespace from it in `rtnl_newlink()`; rtnlkit has no other namespace to
+   * take yet, so the kind's `validate` parses the peer and `NewlinkParams.peerNet` is the
+   * request's namespace.
+   */
+  readonly peerType?: number;
+  /**
+   * The peer's IFLA attributes inside its `peerType` attribute (`rtnl_nla_parse_ifinfomsg()`), so
+   * that `rtnl_get_peer_net()` can find the namespace they name.
+   */
+  peerTb?(attr: Nlattr): ParsedAttrs;
+  /**
+   * `ops->get_link_net()`: the namespace of the device this one sits on (a veth's peer, a
+   * macvlan's lower); when it is not the device's own, fills carry IFLA_LINK_NETNSID.
+   */
+  getLinkNet?(dev: NetDevice): Net | undefined;
+  /** `ops->validate(tb, data, extack)`: throws an ErrnoError to refuse the request. */
+  validate?(tb: ParsedAttrs, data: ParsedAttrs | undefined): void;
+  /** `ops->get_num_tx_queues()`: the default when IFLA_NUM_TX_QUEUES is absent (else 1). */
+  getNumTxQueues?(): number;
+  /** `ops->get_num_rx_queues()`. */
+  getNumRxQueues?(): number;
+  /**
+   * `ops->newlink()`: registers `dev` (ifindex `params.ifm.index` if non-zero) with
+   * `registerNetdevice(…, { announce: false })`, and whatever else the kind needs. Without it,
+   * `rtnl_newlink_create()` registers the device itself.
+   */
+  newlink?(dev: NetDevice, params: NewlinkParams): Promise<void>;
+  /**
+   * `ops->dellink()`: what the kind undoes first (a bridge releases its ports), then the devices
+   * to unregister together with `dev` (`unregister_netdevice_queue`), in order; without it, `dev`
+   * alone.
+   */
+  dellink?(rtnl: Rtnetlink, dev: NetDevice): Promise<NetDevice[]>;
+  /** The kind has `ops->changelink` (IFLA_INFO_DATA on an existing device; not modelled). */
+  readonly changelink?: boolean;
 }
 
 /** A kind the registry lists, with its SRCU domain (`ops->srcu`). */
@@ -89,8 +176,12 @@ export class LinkKinds {
         await netdevTodo(this.rtnl).allUnregistered();
         for (const net of netns.nets) {
           await this.rtnl.strategy.lock('rtnl', net).run(task, async () => {
-            for (const dev of linkTable(net).devices().reverse())
-              if (dev.rtnlLinkOps === ops && dev.regState === 'registered') await unregisterNetdevice(this.rtnl, dev);
+            // __rtnl_kill_links(): each device through the kind's dellink (a veth takes its peer).
+            for (const dev of linkTable(net).devices().reverse()) {
+              if (dev.rtnlLinkOps !== ops || dev.regState !== 'registered') continue;
+              const devs = ops.dellink ? await ops.dellink(this.rtnl, dev) : [dev];
+              await unregisterNetdeviceMany(this.rtnl, devs);
+            }
           });
         }
       });
@@ -121,48 +212,3 @@ export function linkKinds(rtnl: Rtnetlink): LinkKinds {
   }
   return kinds;
 }
-
-/** `eth_hw_addr_random()`: a random unicast, locally administered address. */
-export function randomEtherAddr(): Uint8Array {
-  const addr = crypto.getRandomValues(new Uint8Array(ETH_ALEN));
-  addr[0] = ((addr[0] ?? 0) & 0xfe) | 0x02;
-  return addr;
-}
-
-/** `TX_Q_LIMIT` of drivers/net/ifb.c. */
-const IFB_TX_Q_LIMIT = 32;
-
-/**
- * `ifb_link_ops` (drivers/net/ifb.c): `ether_setup()`, then NOARP and no MULTICAST, txqlen 32,
- * a random address, min and max mtu 0 (no range check).
- */
-export const ifbLinkOps: RtnlLinkOps = {
-  kind: 'ifb',
-  setup: (name) =>
-    new NetDevice({
-      name,
-      kind: 'ifb',
-      flags: IFF.BROADCAST | IFF.NO_ARP,
-      txqlen: IFB_TX_Q_LIMIT,
-      address: randomEtherAddr(),
-      minMtu: 0,
-      maxMtu: 0,
-    }),
-};
-
-/**
- * `br_link_ops` (net/bridge/br_netlink.c, `br_dev_setup()`): an Ethernet device with a random
- * address, max mtu ETH_MAX_MTU, netns-immutable. Ports, STP and the bridge options are not
- * modelled.
- */
-export const bridgeLinkOps: RtnlLinkOps = {
-  kind: 'bridge',
-  setup: (name) =>
-    new NetDevice({
-      name,
-      kind: 'bridge',
-      address: randomEtherAddr(),
-      maxMtu: ETH_MAX_MTU,
-      netnsImmutable: true,
-    }),
-};

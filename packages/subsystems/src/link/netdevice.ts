@@ -4,7 +4,7 @@
  * are those of an Ethernet device after `alloc_netdev()` + `ether_setup()`; a kind (or the
  * loopback setup) overrides them before registration.
  */
-import { IFF, type Net, RefCount, type RefTracker } from '@rtnlkit/core';
+import { Errno, ErrnoError, IFF, type Net, RefCount, type RefTracker, type Rtnetlink } from '@rtnlkit/core';
 import {
   ARPHRD,
   DEFAULT_TX_QUEUE_LEN,
@@ -53,6 +53,38 @@ export interface NetDeviceSetup {
   noCarrier?: boolean;
   /** The `rtnl_link_ops` kind (`veth`, `bridge`, …), undefined for devices without one (lo). */
   kind?: string;
+  /** `dev->netdev_ops`; none by default. */
+  netdevOps?: NetDeviceOps;
+  /** NET_ADDR_*; NET_ADDR_PERM by default, NET_ADDR_RANDOM for `eth_hw_addr_random()`. */
+  addrAssignType?: number;
+}
+
+/**
+ * `struct net_device_ops`: the driver hooks rtnlkit's device operations call. All optional; a
+ * hook that throws an ErrnoError makes the operation fail with it.
+ */
+export interface NetDeviceOps {
+  /** `ndo_open`: called while opening, before IFF_UP is set (veth turns the carriers on here). */
+  open?(rtnl: Rtnetlink, dev: NetDevice): Promise<void>;
+  /** `ndo_stop`: called while closing, IFF_UP already cleared. */
+  stop?(rtnl: Rtnetlink, dev: NetDevice): Promise<void>;
+  /** `ndo_get_iflink`: the ifindex of the device this one sits on (IFLA_LINK). */
+  getIflink?(dev: NetDevice): number;
+  /** `ndo_change_mtu`: a check (throw) or a side effect before the new mtu is stored. */
+  changeMtu?(dev: NetDevice, mtu: number): void;
+  /** `ndo_add_slave`: enslaves `slave` to `dev` (IFLA_MASTER). */
+  addSlave?(rtnl: Rtnetlink, dev: NetDevice, slave: NetDevice): Promise<void>;
+  /** `ndo_del_slave`: releases `slave` from `dev`. */
+  delSlave?(rtnl: Rtnetlink, dev: NetDevice, slave: NetDevice): Promise<void>;
+}
+
+/** `NET_ADDR_*`: how the device got its hardware address (`addr_assign_type`). */
+export const NET_ADDR = { PERM: 0, RANDOM: 1, STOLEN: 2, SET: 3 } as const;
+
+/** `netdev_rx_handler_register()`: EBUSY if the device has an rx handler already. */
+export function netdevRxHandlerRegister(dev: NetDevice, owner: string): void {
+  if (dev.rxHandler !== undefined) throw new ErrnoError(Errno.EBUSY);
+  dev.rxHandler = owner;
 }
 
 export class NetDevice {
@@ -122,6 +154,12 @@ export class NetDevice {
    * to delete it even while the kind is being unregistered.
    */
   rtnlLinkOps: RtnlLinkOps | undefined;
+  /** `dev->netdev_ops`. */
+  netdevOps: NetDeviceOps;
+  /** `dev->addr_assign_type` (NET_ADDR_*). */
+  addrAssignType: number;
+  /** Who registered `dev->rx_handler` (a bridge port, a macvlan lower), if anyone. */
+  rxHandler: string | undefined = undefined;
 
   constructor(setup: NetDeviceSetup) {
     this.name = setup.name;
@@ -149,6 +187,13 @@ export class NetDevice {
     this.numRxQueues = setup.numRxQueues ?? 1;
     this.netnsImmutable = setup.netnsImmutable ?? false;
     this.kind = setup.kind;
+    this.netdevOps = setup.netdevOps ?? {};
+    this.addrAssignType = setup.addrAssignType ?? NET_ADDR.PERM;
+  }
+
+  /** `dev_get_iflink()`: `ndo_get_iflink` if the driver has one, else the device's own ifindex. */
+  get iflink(): number {
+    return this.netdevOps.getIflink ? this.netdevOps.getIflink(this) : this.ifindex;
   }
 
   /**

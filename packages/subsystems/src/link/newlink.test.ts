@@ -17,8 +17,10 @@ import {
 import { decodeDatagram, rtnlMutexStrategy } from '@rtnlkit/core/testing';
 import { describe, expect, it } from 'vitest';
 import { netnsOf } from '../netns/netns';
+import { bridgeLinkOps } from './drivers/bridge';
+import { ifbLinkOps } from './drivers/ifb';
 import { NETDEV } from './events';
-import { bridgeLinkOps, ifbLinkOps, LinkKinds, linkKinds } from './kinds';
+import { LinkKinds, linkKinds } from './kinds';
 import { linkSubsystem } from './subsystem';
 import { linkTable } from './table';
 import { linkRequest, linkWorld, sendAndListen } from './test-support';
@@ -38,9 +40,9 @@ const add = (name: string, kind: string, more?: (b: NlMsgBuilder) => void, field
 const del = (fields: { index?: number }, attrs?: (b: NlMsgBuilder) => void) => request(RTM.DELLINK, 0, fields, attrs);
 
 describe('link kinds', () => {
-  it('registers ifb and bridge at install, refuses a kind twice, and unregisters their devices with them', async () => {
+  it('registers its kinds at install, refuses a kind twice, and unregisters their devices with them', async () => {
     const { rtnl, table, installed } = await world();
-    expect(linkKinds(rtnl).kinds()).toEqual(['ifb', 'bridge']);
+    expect(linkKinds(rtnl).kinds()).toEqual(['ifb', 'bridge', 'veth', 'macvlan', 'dummy']);
     expect(() => linkKinds(rtnl).register(ifbLinkOps)).toThrow(expect.objectContaining({ errno: Errno.EEXIST }));
     await send(rtnl, add('ifb0', 'ifb'));
     await send(rtnl, add('br0', 'bridge'));
@@ -172,11 +174,24 @@ describe('RTM_NEWLINK', () => {
     const data = await send(
       rtnl,
       request(RTM.NEWLINK, ADD, {}, (b) =>
+        b.nest(IFLA.LINKINFO, (n) => n.string(IFLA_INFO.KIND, 'bridge').nest(IFLA_INFO.DATA, (d) => d.u32(5, 1))),
+      ),
+    );
+    // IFLA_BR_STP_STATE: the bridge's policy knows it, rtnlkit does not model it.
+    expect([data.ack?.errno, data.ack?.extack]).toEqual([
+      Errno.EOPNOTSUPP,
+      'rtnlkit: bridge data attribute stp-state is not modelled',
+    ]);
+    expect(table.size).toBe(1);
+    // An empty IFLA_INFO_DATA is no option at all: the bridge is created.
+    const empty = await send(
+      rtnl,
+      request(RTM.NEWLINK, ADD, {}, (b) =>
         b.nest(IFLA.LINKINFO, (n) => n.string(IFLA_INFO.KIND, 'bridge').nest(IFLA_INFO.DATA, () => {})),
       ),
     );
-    expect(data.ack?.errno).toBe(Errno.EOPNOTSUPP);
-    expect(table.size).toBe(1);
+    expect(empty.ack?.errno).toBe(0);
+    expect(table.getByName('bridge0')?.kind).toBe('bridge');
   });
 });
 

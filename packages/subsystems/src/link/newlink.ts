@@ -11,6 +11,7 @@ import {
   type Net,
   NL_VALIDATE,
   NLM_F,
+  type Nlattr,
   nla,
   nlaParseNested,
   type ParsedAttrs,
@@ -19,21 +20,16 @@ import {
 } from '@rtnlkit/core';
 import { getNetNsById } from '../netns/nsid';
 import { IFNAMSIZ } from './constants';
-import {
-  combineFlags,
-  devChangeFlagsNoNotify,
-  devValidateMtu,
-  notifyFlags,
-  registerNetdevice,
-  unregisterNetdevice,
-} from './dev';
+import { rtnlConfigureLink, rtnlCreateLink } from './create';
+import { registerNetdevice, unregisterNetdeviceMany } from './dev';
 import type { NotifyOrigin } from './events';
 import { linkKinds, type RtnlLinkOps } from './kinds';
-import { ensureUniqueNetns, getNetNsCapable, linkGetNetCapable } from './link-net';
+import { ensureUniqueNetns, getNetNsCapable, linkGetNetCapable, linkNetByIfla } from './link-net';
+import { doSetMaster } from './master';
+import type { NetDevice } from './netdevice';
 import { netdevRunTodo } from './run-todo';
 import {
   applyLinkChange,
-  checkAfSpec,
   checkLinkChange,
   parseIfla,
   refuseUnmodelled,
@@ -43,15 +39,34 @@ import {
 } from './setlink';
 import { linkTable } from './table';
 
-/** What a NEWLINK may carry in rtnlkit: the SETLINK attributes and IFLA_LINKINFO (its kind). */
-const NEWLINK_ATTRS = new Set<number>([...SETLINK_ATTRS, IFLA.LINKINFO, IFLA.LINK_NETNSID]);
+/**
+ * What a NEWLINK may carry in rtnlkit: the SETLINK attributes, IFLA_LINKINFO (its kind and the
+ * kind's data) and, for a new device, its queue counts, its address and its lower device
+ * (IFLA_LINK, macvlan).
+ */
+const NEWLINK_ATTRS = new Set<number>([
+  ...SETLINK_ATTRS,
+  IFLA.LINKINFO,
+  IFLA.NUM_TX_QUEUES,
+  IFLA.NUM_RX_QUEUES,
+  IFLA.ADDRESS,
+  IFLA.LINK,
+  IFLA.LINK_NETNSID,
+]);
 /** Refused when creating (`__rtnl_newlink()`), and not modelled when changing a device. */
 const CREATE_REFUSED = [IFLA.MAP, IFLA.PROTINFO];
 
+/** IFLA_LINKINFO as `rtnl_link_info_parse()` leaves it. */
+interface Linkinfo {
+  kind: string | undefined;
+  /** IFLA_INFO_DATA, parsed later with the kind's policy (see {@link parseKindData}). */
+  data: Nlattr | undefined;
+}
+
 /** `ifla_info_policy` over IFLA_LINKINFO (parsed without extack, as the kernel does). */
-function parseLinkinfo(tb: ParsedAttrs): { kind: string | undefined } {
+function parseLinkinfo(tb: ParsedAttrs): Linkinfo {
   const attr = tb.tb[IFLA.LINKINFO];
-  if (!attr) return { kind: undefined };
+  if (!attr) return { kind: undefined, data: undefined };
   let info: ParsedAttrs;
   try {
     info = nlaParseNested(attr, rtLink.linkinfoAttrs, NL_VALIDATE.LIBERAL);
@@ -59,11 +74,32 @@ function parseLinkinfo(tb: ParsedAttrs): { kind: string | undefined } {
     if (error instanceof ErrnoError) throw new ErrnoError(error.errno);
     throw error;
   }
-  for (const type of [IFLA_INFO.DATA, IFLA_INFO.SLAVE_KIND, IFLA_INFO.SLAVE_DATA]) {
-    if (info.tb[type]) throw new ErrnoError(Errno.EOPNOTSUPP, 'rtnlkit: link kind data is not modelled');
+  for (const type of [IFLA_INFO.SLAVE_KIND, IFLA_INFO.SLAVE_DATA]) {
+    if (info.tb[type]) throw new ErrnoError(Errno.EOPNOTSUPP, 'rtnlkit: link slave kind data is not modelled');
   }
   const kind = info.tb[IFLA_INFO.KIND];
-  return { kind: kind ? nla.string(kind).slice(0, 15) : undefined };
+  return { kind: kind ? nla.string(kind).slice(0, 15) : undefined, data: info.tb[IFLA_INFO.DATA] };
+}
+
+/**
+ * `rtnl_newlink()` once the kind is known: IFLA_INFO_DATA parsed with the kind's policy
+ * (`nla_parse_nested_deprecated(…, ops->maxtype, …, ops->policy, extack)`; ignored by a kind
+ * without one), the data attributes rtnlkit does not model refused, then `ops->validate()`.
+ */
+function parseKindData(ops: RtnlLinkOps | undefined, info: Linkinfo, tb: ParsedAttrs): ParsedAttrs | undefined {
+  if (!ops) return undefined;
+  let data: ParsedAttrs | undefined;
+  if (ops.policy && ops.policy.maxType > 0 && info.data) {
+    data = nlaParseNested(info.data, ops.policy, NL_VALIDATE.LIBERAL);
+    for (let type = 0; type < data.tb.length; type += 1) {
+      if (data.tb[type] && !ops.modelledData?.has(type)) {
+        const name = ops.policy.byType[type]?.name ?? String(type);
+        throw new ErrnoError(Errno.EOPNOTSUPP, `rtnlkit: ${ops.kind} data attribute ${name} is not modelled`);
+      }
+    }
+  }
+  ops.validate?.(tb, data);
+  return data;
 }
 
 function originOf(req: DoitRequest): NotifyOrigin {
@@ -80,6 +116,11 @@ interface NewlinkPrep {
   readonly tgtNet: Net;
   /** `link_net`: the namespace IFLA_LINK_NETNSID names (where the kind finds its lower device or peer). */
   readonly linkNet: Net | undefined;
+  /** `peer_net`: where a kind with a peer creates it (the requester's unless named). */
+  readonly peerNet: Net;
+  readonly info: Linkinfo;
+  /** IFLA_INFO_DATA parsed with the kind's policy and validated by it. */
+  readonly data: ParsedAttrs | undefined;
 }
 
 /**
@@ -92,18 +133,44 @@ export function rtnlNewlinkPrepare(req: DoitRequest): Prepared {
   const { ifm, tb } = parseIfla(req);
   ensureUniqueNetns(tb, false);
   if (ifm.index < 0) throw new ErrnoError(Errno.EINVAL, "ifindex can't be negative");
-  const { kind } = parseLinkinfo(tb);
-  const tgtNet = linkGetNetCapable(req, tb);
-  let linkNet: Net | undefined;
-  const linkNetnsid = tb.tb[IFLA.LINK_NETNSID];
-  if (linkNetnsid) {
-    linkNet = getNetNsById(tgtNet, nla.s32(linkNetnsid));
-    if (!linkNet) throw new ErrnoError(Errno.EINVAL, 'Unknown network namespace id');
+  const info = parseLinkinfo(tb);
+  const pinned = info.kind === undefined ? undefined : linkKinds(req.rtnl).acquire(info.kind, req.task);
+  try {
+    const ops = pinned?.ops;
+    const data = parseKindData(ops, info, tb);
+    const tgtNet = linkGetNetCapable(req, tb);
+    let linkNet: Net | undefined;
+    const linkNetnsid = tb.tb[IFLA.LINK_NETNSID];
+    if (linkNetnsid) {
+      linkNet = getNetNsById(tgtNet, nla.s32(linkNetnsid));
+      if (!linkNet) throw new ErrnoError(Errno.EINVAL, 'Unknown network namespace id');
+    }
+    const peerNet = peerNetOf(req, ops, tb, data);
+    const nets = [tgtNet, linkNet, peerNet].filter((net): net is Net => net !== undefined && net !== req.net);
+    const prep: NewlinkPrep = { ifm, tb, info, ops, data, tgtNet, linkNet, peerNet: peerNet ?? req.net };
+    return { data: prep, ...(nets.length > 0 && { nets }), ...(pinned && { release: pinned.release }) };
+  } catch (error) {
+    pinned?.release();
+    throw error;
   }
-  const nets = [tgtNet, ...(linkNet ? [linkNet] : [])].filter((net) => net !== req.net);
-  const pinned = kind === undefined ? undefined : linkKinds(req.rtnl).acquire(kind, req.task);
-  const data: NewlinkPrep = { ifm, tb, ops: pinned?.ops, tgtNet, linkNet };
-  return { data, ...(nets.length > 0 && { nets }), ...(pinned && { release: pinned.release }) };
+}
+
+/**
+ * `rtnl_get_peer_net()`: for a kind with a peer (veth), the namespace the peer's own attributes
+ * name (IFLA_NET_NS_PID / FD inside its VETH_INFO_PEER, after `ops->validate()` of them);
+ * otherwise, or when they name none, the request's own selectors. Undefined: the requester's.
+ */
+function peerNetOf(
+  req: DoitRequest,
+  ops: RtnlLinkOps | undefined,
+  tb: ParsedAttrs,
+  data: ParsedAttrs | undefined,
+): Net | undefined {
+  const peer = ops?.peerType !== undefined ? data?.tb[ops.peerType] : undefined;
+  if (!peer || !ops?.peerTb) return linkNetByIfla(req, tb);
+  const net = linkNetByIfla(req, ops.peerTb(peer));
+  if (net && !req.socket.admin) throw new ErrnoError(Errno.EPERM);
+  return net;
 }
 
 /**
@@ -116,7 +183,7 @@ export async function rtnlNewlink(req: DoitRequest): Promise<void> {
   req.afterUnlock(() => netdevRunTodo(req.rtnl, req.task));
   const prep = req.prepared?.data as NewlinkPrep | undefined;
   if (!prep) throw new TypeError('rtnl_newlink runs after rtnlNewlinkPrepare: register both');
-  const { ifm, tb, ops, tgtNet } = prep;
+  const { ifm, tb, info, ops, data, tgtNet, linkNet, peerNet } = prep;
   refuseUnmodelled(tb, new Set([...NEWLINK_ATTRS, ...CREATE_REFUSED]));
   const specified = ifm.index > 0 || tb.tb[IFLA.IFNAME] !== undefined || tb.tb[IFLA.ALT_IFNAME] !== undefined;
   const dev = requestedDevice(req, ifm, tb);
@@ -126,8 +193,9 @@ export async function rtnlNewlink(req: DoitRequest): Promise<void> {
     if (flags & NLM_F.EXCL) throw new ErrnoError(Errno.EEXIST);
     if (flags & NLM_F.REPLACE) throw new ErrnoError(Errno.EOPNOTSUPP);
     refuseUnmodelled(tb, NEWLINK_ATTRS);
-    await setlinkNetns(req, dev, tb, tgtNet);
     const change = checkLinkChange(dev, ifm, tb, req);
+    refuseChangelinkData(dev, ops, info, tb);
+    await setlinkNetns(req, dev, tb, tgtNet);
     await applyLinkChange(req.rtnl, req.task, dev, change);
     return;
   }
@@ -137,54 +205,63 @@ export async function rtnlNewlink(req: DoitRequest): Promise<void> {
   }
   if (CREATE_REFUSED.some((type) => tb.tb[type])) throw new ErrnoError(Errno.EOPNOTSUPP);
   if (!ops) throw new ErrnoError(Errno.EOPNOTSUPP, 'Unknown device type');
-  await newlinkCreate(req, ops, ifm, tb, tgtNet);
+  await newlinkCreate(req, ops, ifm, tb, data, { tgtNet, linkNet, peerNet });
 }
 
 /**
- * `rtnl_newlink_create()`: `rtnl_create_link()` (name or `<kind>%d`, mtu checked against the new
- * device's range, txqlen, group), `register_netdevice()` with `ifi_index` if given, then
- * `rtnl_configure_link()`: the flags of the request, and the first RTM_NEWLINK (change ~0) with
- * the request's sequence number and port id.
+ * `rtnl_changelink()` with IFLA_INFO_DATA: EOPNOTSUPP unless the kind is the device's own and has
+ * `ops->changelink`; rtnlkit models no kind's changelink yet, and says so. Changing the address
+ * of an existing device is not modelled either (only a new device's).
+ */
+function refuseChangelinkData(dev: NetDevice, ops: RtnlLinkOps | undefined, info: Linkinfo, tb: ParsedAttrs): void {
+  if (tb.tb[IFLA.ADDRESS]) throw new ErrnoError(Errno.EOPNOTSUPP, 'rtnlkit: IFLA address is not modelled');
+  if (!info.data) return;
+  if (!ops || dev.rtnlLinkOps !== ops || !ops.changelink) throw new ErrnoError(Errno.EOPNOTSUPP);
+  throw new ErrnoError(Errno.EOPNOTSUPP, `rtnlkit: changing ${ops.kind} data is not modelled`);
+}
+
+/**
+ * `rtnl_newlink_create()`: `rtnl_create_link()` (name or `<kind>%d`), then the kind's `newlink`
+ * (or `register_netdevice()` with `ifi_index` if given), then `rtnl_configure_link()`: the flags
+ * of the request, and the first RTM_NEWLINK (change ~0) with the request's sequence number and
+ * port id; then IFLA_MASTER (`do_set_master()`). If configuring or enslaving fails, the device
+ * (and what its kind's `dellink` takes with it) is unregistered again.
  */
 async function newlinkCreate(
   req: DoitRequest,
   ops: RtnlLinkOps,
   ifm: ReturnType<typeof parseIfla>['ifm'],
   tb: ParsedAttrs,
-  tgtNet: Net,
+  data: ParsedAttrs | undefined,
+  nets: { tgtNet: Net; linkNet: Net | undefined; peerNet: Net },
 ): Promise<void> {
+  const { tgtNet, linkNet, peerNet } = nets;
   const ifname = tb.tb[IFLA.IFNAME];
   const name = ifname ? nla.string(ifname).slice(0, IFNAMSIZ - 1) : `${ops.kind}%d`;
-  const dev = ops.setup(name);
-  dev.rtnlLinkOps = ops;
-  // rtnl_create_link() runs validate_linkmsg() on the allocated device: IFLA_AF_SPEC is checked
-  // (unknown family, no set_link_af, validate_link_af) but never applied to a new device.
-  checkAfSpec(dev, tb, req);
-  const mtu = tb.tb[IFLA.MTU];
-  if (mtu) {
-    devValidateMtu(dev, nla.u32(mtu));
-    dev.mtu = nla.u32(mtu);
+  const dev = rtnlCreateLink(ops, name, tb, req);
+  const origin = originOf(req);
+  if (ops.newlink) {
+    const params = { rtnl: req.rtnl, srcNet: req.net, net: tgtNet, linkNet, peerNet, ifm, tb, data, origin };
+    await ops.newlink(dev, params);
+  } else {
+    await registerNetdevice(req.rtnl, tgtNet, dev, {
+      ...(ifm.index > 0 ? { ifindex: ifm.index } : {}),
+      announce: false,
+    });
   }
-  const txqlen = tb.tb[IFLA.TXQLEN];
-  if (txqlen) dev.txqlen = nla.u32(txqlen);
-  const group = tb.tb[IFLA.GROUP];
-  if (group) dev.group = nla.u32(group);
-  await registerNetdevice(req.rtnl, tgtNet, dev, {
-    ...(ifm.index > 0 ? { ifindex: ifm.index } : {}),
-    announce: false,
-  });
-  // rtnl_configure_link()
-  const oldFlags = dev.flags;
-  if (ifm.flags || ifm.change) {
-    try {
-      await devChangeFlagsNoNotify(req.rtnl, dev, combineFlags(dev, ifm.flags, ifm.change));
-    } catch (error) {
-      await unregisterNetdevice(req.rtnl, dev);
-      throw error;
-    }
+  try {
+    await rtnlConfigureLink(req.rtnl, dev, ifm, origin);
+    const master = tb.tb[IFLA.MASTER];
+    if (master) await doSetMaster(req.rtnl, dev, nla.u32(master));
+  } catch (error) {
+    await unregisterNetdeviceMany(req.rtnl, await rtnlDellinkList(req.rtnl, ops, dev));
+    throw error;
   }
-  dev.linkInitializing = false;
-  await notifyFlags(req.rtnl, dev, oldFlags, ~0, originOf(req));
+}
+
+/** The devices `ops->dellink` queues for `dev` (itself alone without a `dellink`). */
+async function rtnlDellinkList(rtnl: DoitRequest['rtnl'], ops: RtnlLinkOps, dev: NetDevice): Promise<NetDevice[]> {
+  return ops.dellink ? await ops.dellink(rtnl, dev) : [dev];
 }
 
 /**
@@ -199,8 +276,10 @@ async function rtnlGroupDellink(req: DoitRequest, net: Net, group: number): Prom
   if (members.some((dev) => !dev.rtnlLinkOps)) throw new ErrnoError(Errno.EOPNOTSUPP);
   if (members.length === 0) throw new ErrnoError(Errno.ENODEV);
   req.afterUnlock(() => netdevRunTodo(req.rtnl, req.task));
+  const devs: NetDevice[] = [];
+  for (const dev of members) devs.push(...(await rtnlDellinkList(req.rtnl, dev.rtnlLinkOps as RtnlLinkOps, dev)));
   // unregister_netdevice_many(): no requester to echo to.
-  for (const dev of members) if (dev.regState === 'registered') await unregisterNetdevice(req.rtnl, dev);
+  await unregisterNetdeviceMany(req.rtnl, devs);
 }
 
 /** What the unlocked part of `rtnl_dellink()` found. */
@@ -242,8 +321,11 @@ export async function rtnlDellink(req: DoitRequest): Promise<void> {
   }
   const dev = requestedDevice(req, ifm, tb, tgtNet);
   if (!dev) throw new ErrnoError(Errno.ENODEV);
-  // rtnl_delete_link(): only a device a kind created has a dellink (lo has none).
-  if (!dev.rtnlLinkOps) throw new ErrnoError(Errno.EOPNOTSUPP);
+  // rtnl_delete_link(): only a device a kind created has a dellink (lo has none); ops->dellink
+  // queues it (and a veth's peer, …), then unregister_netdevice_many_notify() with the requester
+  // as the origin.
+  const ops = dev.rtnlLinkOps;
+  if (!ops) throw new ErrnoError(Errno.EOPNOTSUPP);
   req.afterUnlock(() => netdevRunTodo(req.rtnl, req.task));
-  await unregisterNetdevice(req.rtnl, dev, originOf(req));
+  await unregisterNetdeviceMany(req.rtnl, await rtnlDellinkList(req.rtnl, ops, dev), originOf(req));
 }

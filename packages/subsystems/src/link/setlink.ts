@@ -1,7 +1,8 @@
 /**
  * RTM_SETLINK (`rtnl_setlink()` → `do_setlink()`, net/core/rtnetlink.c) for the fields rtnlkit
  * models: IFLA_MTU, `ifi_flags` / `ifi_change`, IFLA_TXQLEN, IFLA_IFALIAS, IFLA_GROUP, a
- * rename (IFLA_IFNAME with an index) and IFLA_AF_SPEC (the af ops of af-ops.ts). The request is parsed with `ifla_policy` in liberal mode
+ * rename (IFLA_IFNAME with an index), IFLA_MASTER (enslaving to a bridge, releasing), a move to
+ * another namespace and IFLA_AF_SPEC (the af ops of af-ops.ts). The request is parsed with `ifla_policy` in liberal mode
  * (`nlmsg_parse_deprecated`), and every check that can fail runs before anything changes, so a
  * rejected request leaves the device as it was (Linux may commit part of a `do_setlink()` before
  * a later step fails; for the checks modelled here the first failing one is the same).
@@ -39,6 +40,7 @@ import {
 import type { NotifyOrigin } from './events';
 import { devByName, iflaPolicy } from './getlink';
 import { ensureUniqueNetns, linkGetNetCapable } from './link-net';
+import { doSetMaster } from './master';
 import type { NetDevice } from './netdevice';
 import { devChangeNetNamespace } from './netns-move';
 import { linkTable } from './table';
@@ -59,6 +61,7 @@ const SETLINK_ATTRS = new Set<number>([
   IFLA.TARGET_NETNSID,
   IFLA.NEW_IFINDEX,
   IFLA.AF_SPEC,
+  IFLA.MASTER,
 ]);
 
 /** Who asks for a change: the instance (its af ops) and the task (its RCU read sections). */
@@ -78,6 +81,8 @@ export interface LinkChange {
   name?: string;
   /** IFLA_AF_SPEC: the family nests, validated, with who applies them. */
   afSpec?: { entries: Nlattr[]; ctx: LinkChangeContext };
+  /** IFLA_MASTER: the new master's ifindex, 0 to release (`do_set_master()`). */
+  master?: number;
 }
 
 /** Refuses the attributes rtnlkit does not model (see {@link SETLINK_ATTRS}). */
@@ -123,6 +128,8 @@ export function checkLinkChange(dev: NetDevice, ifm: IfInfoMsg, tb: ParsedAttrs,
   if (ifm.flags || ifm.change) change.flags = combineFlags(dev, ifm.flags, ifm.change);
   const txqlen = tb.tb[IFLA.TXQLEN];
   if (txqlen) change.txqlen = nla.u32(txqlen);
+  const master = tb.tb[IFLA.MASTER];
+  if (master) change.master = nla.u32(master);
   return change;
 }
 
@@ -140,7 +147,7 @@ export function checkAfSpec(dev: NetDevice, tb: ParsedAttrs, ctx: LinkChangeCont
 }
 
 /**
- * `do_setlink()`'s changes in the kernel's order: mtu, group, name, alias, flags, txqlen, then
+ * `do_setlink()`'s changes in the kernel's order: mtu, group, name, alias, flags, master, txqlen, then
  * each IFLA_AF_SPEC family's `set_link_af`; then `netdev_state_change()` when the group, the
  * alias or a family was set (DO_SETLINK_NOTIFY). A `set_link_af` that fails although its
  * validation passed (its ops gone since, or its own error) ends the request there with the
@@ -166,6 +173,8 @@ export async function applyLinkChange(
     notify = true;
   }
   if (change.flags !== undefined) await devChangeFlags(rtnl, dev, change.flags, origin);
+  // do_set_master(): its errors come after the changes above, as in Linux.
+  if (change.master !== undefined) await doSetMaster(rtnl, dev, change.master);
   if (change.txqlen !== undefined) await devChangeTxQueueLen(rtnl, dev, change.txqlen);
   if (change.afSpec) {
     const { entries, ctx } = change.afSpec;

@@ -5,6 +5,7 @@
  */
 import {
   AF,
+  type DoitRequest,
   type LockClassDecl,
   type Net,
   RTM,
@@ -17,17 +18,71 @@ import {
 } from '@rtnlkit/core';
 import { netnsOf, type PernetOps } from '../netns/netns';
 import { registerNetdevice, unregisterNetdevice } from './dev';
+import { bridgeLinkOps } from './drivers/bridge';
+import { dummyLinkOps } from './drivers/dummy';
+import { ifbLinkOps } from './drivers/ifb';
+import { macvlanLinkOps } from './drivers/macvlan';
+import { vethLinkOps } from './drivers/veth';
 import { registerRtnetlinkEvent } from './events';
 import { rtnlDumpIfinfo, rtnlGetlink } from './getlink';
-import { bridgeLinkOps, ifbLinkOps, linkKinds, type RtnlLinkOps } from './kinds';
+import { linkKinds, type RtnlLinkOps } from './kinds';
+import { linkwatchRunQueue } from './linkwatch';
 import { loopbackDevice } from './loopback';
 import { rtnlDellink, rtnlDellinkPrepare, rtnlNewlink, rtnlNewlinkPrepare } from './newlink';
 import { netdevRunTodo } from './run-todo';
 import { rtnlSetlink, rtnlSetlinkPrepare } from './setlink';
 import { dropLinkTable, linkTable } from './table';
 
-/** The link kinds the subsystem registers (`rtnl_link_register()`), in this order. */
-export const LINK_KINDS: readonly RtnlLinkOps[] = [ifbLinkOps, bridgeLinkOps];
+/** The names of the kinds rtnlkit has drivers for, in the order they register by default. */
+export const LINK_KINDS: readonly string[] = ['ifb', 'bridge', 'veth', 'macvlan', 'dummy'];
+
+/** What the link subsystem can be installed with. */
+export interface LinkSubsystemOptions {
+  /**
+   * The kinds to register (`rtnl_link_register()`), in this order: names of rtnlkit's drivers
+   * ({@link LINK_KINDS}, all of them by default) or kinds of your own. A model of a given kernel
+   * registers exactly the kinds that kernel has.
+   */
+  kinds?: readonly (string | RtnlLinkOps)[];
+  /**
+   * `num_possible_cpus()` of the modelled machine (1 by default): the default queue count of a
+   * veth device (`veth_get_num_queues()`). Never read from the host: a model answers the same
+   * wherever it runs.
+   */
+  possibleCpus?: number;
+}
+
+/** The kind of rtnlkit's driver called `name`. */
+function builtinKind(name: string, options: LinkSubsystemOptions): RtnlLinkOps {
+  switch (name) {
+    case 'ifb':
+      return ifbLinkOps;
+    case 'bridge':
+      return bridgeLinkOps;
+    case 'veth':
+      return vethLinkOps(options.possibleCpus === undefined ? {} : { possibleCpus: options.possibleCpus });
+    case 'macvlan':
+      return macvlanLinkOps;
+    case 'dummy':
+      return dummyLinkOps;
+    default:
+      throw new RangeError(`rtnlkit has no link kind ${JSON.stringify(name)} (it has ${LINK_KINDS.join(', ')})`);
+  }
+}
+
+/**
+ * A link doit, then the link watch queue (see linkwatch.ts): carrier changes the request caused
+ * settle, still under RTNL, before it answers.
+ */
+function withLinkwatch(doit: (req: DoitRequest) => void | Promise<void>): (req: DoitRequest) => Promise<void> {
+  return async (req) => {
+    try {
+      await doit(req);
+    } finally {
+      await linkwatchRunQueue(req.rtnl);
+    }
+  };
+}
 
 /** What the link subsystem declares: RTNL alone for now. */
 export const LINK_LOCK_CLASSES: readonly LockClassDecl[] = [RTNL_CLASS];
@@ -63,7 +118,10 @@ export interface InstalledSubsystem extends Disposable, AsyncDisposable {
 }
 
 /** The link subsystem: `await rtnl.install(linkSubsystem())`. */
-export function linkSubsystem(): Subsystem {
+export function linkSubsystem(options: LinkSubsystemOptions = {}): Subsystem {
+  const wanted = (options.kinds ?? LINK_KINDS).map((kind) =>
+    typeof kind === 'string' ? builtinKind(kind, options) : kind,
+  );
   return {
     name: 'link',
     lockClasses: LINK_LOCK_CLASSES,
@@ -79,7 +137,7 @@ export function linkSubsystem(): Subsystem {
         throw error;
       }
       const kinds = linkKinds(rtnl);
-      const kindOps = LINK_KINDS.filter((kind) => !kinds.get(kind.kind));
+      const kindOps = wanted.filter((kind) => !kinds.get(kind.kind));
       for (const kind of kindOps) kinds.register(kind);
       const unregisterHandlers = rtnl.handlers.registerMany([
         {
@@ -95,7 +153,7 @@ export function linkSubsystem(): Subsystem {
           family: AF.UNSPEC,
           type: RTM.SETLINK,
           prepare: rtnlSetlinkPrepare,
-          doit: rtnlSetlink,
+          doit: withLinkwatch(rtnlSetlink),
           flags: RTNL_FLAG.DOIT_PERNET_WIP,
           locks: ['rtnl'],
           name: 'rtnl_setlink',
@@ -104,7 +162,7 @@ export function linkSubsystem(): Subsystem {
           family: AF.UNSPEC,
           type: RTM.NEWLINK,
           prepare: rtnlNewlinkPrepare,
-          doit: rtnlNewlink,
+          doit: withLinkwatch(rtnlNewlink),
           flags: RTNL_FLAG.DOIT_PERNET,
           locks: ['rtnl'],
           name: 'rtnl_newlink',
@@ -113,7 +171,7 @@ export function linkSubsystem(): Subsystem {
           family: AF.UNSPEC,
           type: RTM.DELLINK,
           prepare: rtnlDellinkPrepare,
-          doit: rtnlDellink,
+          doit: withLinkwatch(rtnlDellink),
           flags: RTNL_FLAG.DOIT_PERNET_WIP,
           locks: ['rtnl'],
           name: 'rtnl_dellink',

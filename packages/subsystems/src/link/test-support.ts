@@ -6,12 +6,17 @@
 import {
   type CostModel,
   encodeIfInfoMsg,
+  IFF,
+  IFLA,
+  IFLA_INFO,
+  type IfInfoMsg,
   LockEnv,
   type LockStrategy,
   NETLINK_OPT,
   NLM_F,
   NlMsgBuilder,
   NOTIFY_DONE,
+  RTM,
   RTNLGRP,
   Rtnetlink,
   type VirtualClock,
@@ -19,10 +24,10 @@ import {
 import { type DecodedMessage, decodeDatagram, rtnlMutexStrategy } from '@rtnlkit/core/testing';
 import { type NetdevNotifierInfo, registerNetdeviceNotifier } from './events';
 import type { NetDevice } from './netdevice';
-import { type InstalledSubsystem, linkSubsystem } from './subsystem';
+import { type InstalledSubsystem, type LinkSubsystemOptions, linkSubsystem } from './subsystem';
 import { linkTable } from './table';
 
-export interface LinkWorldOptions {
+export interface LinkWorldOptions extends LinkSubsystemOptions {
   /** Default: the test kit's RTNL mutex strategy. */
   strategy?: LockStrategy;
   /** A virtual clock for deterministic timing; default the real clock. */
@@ -32,13 +37,10 @@ export interface LinkWorldOptions {
 }
 
 export async function linkWorld(options: LinkWorldOptions = {}) {
-  const env = new LockEnv({ lockdep: true, ...(options.clock && { clock: options.clock }) });
-  const rtnl = new Rtnetlink({
-    strategy: options.strategy ?? rtnlMutexStrategy(),
-    env,
-    ...(options.costs && { costs: options.costs }),
-  });
-  const installed = (await rtnl.install(linkSubsystem())) as InstalledSubsystem;
+  const { strategy, clock, costs, ...subsystem } = options;
+  const env = new LockEnv({ lockdep: true, ...(clock && { clock }) });
+  const rtnl = new Rtnetlink({ strategy: strategy ?? rtnlMutexStrategy(), env, ...(costs && { costs }) });
+  const installed = (await rtnl.install(linkSubsystem(subsystem))) as InstalledSubsystem;
   const events: [number, string][] = [];
   registerNetdeviceNotifier(rtnl, (event: number, info: NetdevNotifierInfo) => {
     events.push([event, info.dev.name]);
@@ -82,4 +84,43 @@ export async function sendAndListen(
   sock.close();
   listener.close();
   return { ack: replies.at(-1), replies, notifications };
+}
+
+type Attrs = (b: NlMsgBuilder) => void;
+
+/** `ip link add NAME [extra] type KIND [data]` (NLM_F_CREATE | NLM_F_EXCL). */
+export function addLink(
+  name: string,
+  kind: string,
+  options: { extra?: Attrs; data?: Attrs; fields?: Partial<IfInfoMsg> } = {},
+): Uint8Array {
+  return linkRequest(RTM.NEWLINK, NLM_F.CREATE | NLM_F.EXCL, options.fields ?? {}, (b) => {
+    if (name) b.string(IFLA.IFNAME, name);
+    options.extra?.(b);
+    b.nest(IFLA.LINKINFO, (n) => {
+      n.string(IFLA_INFO.KIND, kind);
+      if (options.data) n.nest(IFLA_INFO.DATA, options.data);
+    });
+  });
+}
+
+/** `ip link set NAME [fields] [attrs]`, by name. */
+export function setLink(name: string, fields: Partial<IfInfoMsg> = {}, attrs?: Attrs): Uint8Array {
+  return linkRequest(RTM.SETLINK, 0, fields, (b) => {
+    b.string(IFLA.IFNAME, name);
+    attrs?.(b);
+  });
+}
+
+/** `ip link set NAME up` / `down`. */
+export const linkUp = (name: string) => setLink(name, { flags: IFF.UP, change: IFF.UP });
+export const linkDown = (name: string) => setLink(name, { flags: 0, change: IFF.UP });
+
+/** `ip link del NAME`. */
+export const delLink = (name: string) => linkRequest(RTM.DELLINK, 0, {}, (b) => b.string(IFLA.IFNAME, name));
+
+/** The errno (0 for success) and extack of sending `request` (see {@link sendAndListen}). */
+export async function answer(rtnl: Rtnetlink, request: Uint8Array): Promise<[number | undefined, string | undefined]> {
+  const { ack } = await sendAndListen(rtnl, request);
+  return [ack?.errno, ack?.extack];
 }

@@ -15,8 +15,9 @@ import {
 import { call } from '@rtnlkit/core/testing';
 import { describe, expect, it } from 'vitest';
 import { netnsOf } from '../netns/netns';
+import { ifbLinkOps } from './drivers/ifb';
 import { NETDEV, registerNetdeviceNotifier } from './events';
-import { ifbLinkOps, linkKinds, type RtnlLinkOps } from './kinds';
+import { linkKinds, type RtnlLinkOps } from './kinds';
 import type { NetDevice } from './netdevice';
 import { netdevCopyName, netdevGetName, netdevRenameLock, readNameUnlocked, writeDevName } from './rename-lock';
 import { netdevTodo } from './run-todo';
