@@ -38,7 +38,61 @@ const dumpPeer = (seq: number) => link(RTM.GETLINK, NLM_F.REQUEST | NLM_F.DUMP, 
 
 const socket = { admin: true, options: ['NETLINK_EXT_ACK'] } as const;
 
+/** `VETH_INFO_PEER`. */
+const VETH_INFO_PEER = 1;
+/** `ip link add NAME type veth peer name PEER [peer attributes]`: the peer as iproute2 writes it. */
+const addVeth = (seq: number, name: string, peerName: string, peerAttrs: (b: NlMsgBuilder) => void = () => {}) =>
+  link(RTM.NEWLINK, ADD, seq, {}, (b) => {
+    b.string(IFLA.IFNAME, name);
+    b.nest(IFLA.LINKINFO, (n) => {
+      n.string(IFLA_INFO.KIND, 'veth');
+      n.nest(IFLA_INFO.DATA, (d) => {
+        d.beginNest(VETH_INFO_PEER, false).bytes(ifinfomsg());
+        d.string(IFLA.IFNAME, peerName);
+        peerAttrs(d);
+        d.endNest();
+      });
+    });
+  });
+
 export const scenarios: Scenario[] = [
+  {
+    name: 'newlink-veth-peer-netns',
+    description:
+      "ip link add veth0 type veth peer name veth1 netns NS: veth1 is created there; veth0 reports IFLA_LINK_NETNSID (0, allocated by its announcement) and its peer's ifindex, and the peer, seen by IFLA_TARGET_NETNSID, names init_net by the id init_net gives itself.",
+    socket: { ...socket, groups: [RTNLGRP.LINK] },
+    peerNamespace: true,
+    steps: [
+      { title: 'ip link add veth0 type veth peer name veth1 netns 3', send: addVeth(1, 'veth0', 'veth1', toPeer) },
+      { title: 'ip -target-nsid 0 link show', send: dumpPeer(2) },
+      { title: 'ip link show veth0', send: link(RTM.GETLINK, REQ_ACK, 3, {}, (b) => b.string(IFLA.IFNAME, 'veth0')) },
+    ],
+    state: ['links'],
+  },
+  {
+    name: 'veth-peer-netns-move-and-delete',
+    description:
+      'A veth pair in init_net, one end moved to NS: the other end now names it by id; deleting the moved end by IFLA_TARGET_NETNSID takes both.',
+    socket,
+    peerNamespace: true,
+    setup: [addVeth(100, 'veth0', 'veth1')],
+    steps: [
+      {
+        title: 'ip link set veth1 netns 3',
+        send: link(RTM.SETLINK, REQ_ACK, 1, {}, (b) => b.string(IFLA.IFNAME, 'veth1').u32(IFLA.NET_NS_FD, PEER_NS_FD)),
+      },
+      { title: 'ip link show veth0', send: link(RTM.GETLINK, REQ_ACK, 2, {}, (b) => b.string(IFLA.IFNAME, 'veth0')) },
+      { title: 'ip -target-nsid 0 link show', send: dumpPeer(3) },
+      {
+        title: 'ip -target-nsid 0 link del veth1',
+        send: link(RTM.DELLINK, REQ_ACK, 4, {}, (b) =>
+          b.string(IFLA.IFNAME, 'veth1').s32(IFLA.TARGET_NETNSID, PEER_ID),
+        ),
+      },
+      { title: 'ip -target-nsid 0 link show', send: dumpPeer(5) },
+    ],
+    state: ['links'],
+  },
   {
     name: 'setlink-netns-move',
     description:

@@ -228,6 +228,29 @@ const CASES: ErrnoCase[] = [
     errno: Errno.EINVAL,
     extack: 'Unknown network namespace id',
   },
+  // Queue counts.
+  {
+    name: 'EINVAL: IFLA_NUM_TX_QUEUES 0',
+    request: req(
+      RTM.NEWLINK,
+      ADD,
+      {},
+      both(name('x4'), (b) => b.u32(IFLA.NUM_TX_QUEUES, 0), kind('ifb')),
+    ),
+    errno: Errno.EINVAL,
+    extack: 'Invalid number of transmit queues',
+  },
+  {
+    name: 'EINVAL: IFLA_NUM_RX_QUEUES 4097',
+    request: req(
+      RTM.NEWLINK,
+      ADD,
+      {},
+      both(name('x5'), (b) => b.u32(IFLA.NUM_RX_QUEUES, 4097), kind('ifb')),
+    ),
+    errno: Errno.EINVAL,
+    extack: 'Invalid number of receive queues',
+  },
   // af ops.
   {
     name: 'EAFNOSUPPORT: IFLA_AF_SPEC of an unknown family',

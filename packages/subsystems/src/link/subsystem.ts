@@ -17,7 +17,7 @@ import {
   type Task,
 } from '@rtnlkit/core';
 import { netnsOf, type PernetOps } from '../netns/netns';
-import { registerNetdevice, unregisterNetdevice } from './dev';
+import { registerNetdevice, unregisterNetdeviceMany } from './dev';
 import { bridgeLinkOps } from './drivers/bridge';
 import { dummyLinkOps } from './drivers/dummy';
 import { ifbLinkOps } from './drivers/ifb';
@@ -101,9 +101,14 @@ export function linkPernetOps(rtnl: Rtnetlink): PernetOps {
     },
     async exit(net, task) {
       const table = linkTable(net);
-      // default_device_exit_batch(): what is left is unregistered, in reverse ifindex order.
+      // default_device_exit_batch(): what is left goes, in reverse ifindex order; a device of a
+      // kind through its dellink (a veth takes its peer, wherever that is), the others alone.
       await underRtnl(net, task, async () => {
-        for (const dev of table.devices().reverse()) await unregisterNetdevice(rtnl, dev);
+        for (const dev of table.devices().reverse()) {
+          if (dev.regState !== 'registered') continue;
+          const ops = dev.rtnlLinkOps;
+          await unregisterNetdeviceMany(rtnl, ops?.dellink ? await ops.dellink(rtnl, dev) : [dev]);
+        }
       });
       await netdevRunTodo(rtnl, task);
       dropLinkTable(net);

@@ -171,6 +171,12 @@ describe('veth', () => {
     // Deleting one end deletes the other, in its namespace.
     expect(await answer(rtnl, delLink('veth0'))).toEqual([0, undefined]);
     expect(linkTable(blue).getByName('veth1')).toBeUndefined();
+    // A namespace that goes away takes the far ends of its veths with it (their dellink).
+    expect(
+      await answer(rtnl, addLink('veth2', 'veth', { data: named('veth3', (p) => p.u32(IFLA.NET_NS_FD, 3)) })),
+    ).toEqual([0, undefined]);
+    await runTask('ip-netns-del', (t) => netnsOf(rtnl).destroy(blue, t));
+    expect(table.getByName('veth2')).toBeUndefined();
   });
 
   it('refuses peer attributes it does not model, with EOPNOTSUPP', async () => {
