@@ -60,6 +60,7 @@ export {
 export { type FillOptions, fillIfinfo, MODELLED_LINK_ATTRIBUTES } from './fill';
 export { iflaPolicy, rtnlDumpIfinfo, rtnlGetlink } from './getlink';
 export { LinkKinds, linkKinds, type NewlinkParams, type PinnedKind, type RtnlLinkOps } from './kinds';
+export { lingerOnUnregister } from './lingering-refs';
 export { ensureUniqueNetns, getNetNsCapable, linkGetNetCapable, linkNetByIfla } from './link-net';
 export {
   defaultOperstate,

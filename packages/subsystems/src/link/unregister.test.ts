@@ -18,6 +18,7 @@ import { netnsOf } from '../netns/netns';
 import { ifbLinkOps } from './drivers/ifb';
 import { NETDEV, registerNetdeviceNotifier } from './events';
 import { linkKinds, type RtnlLinkOps } from './kinds';
+import { lingerOnUnregister } from './lingering-refs';
 import type { NetDevice } from './netdevice';
 import { netdevCopyName, netdevGetName, netdevRenameLock, readNameUnlocked, writeDevName } from './rename-lock';
 import { netdevTodo } from './run-todo';
@@ -124,6 +125,37 @@ describe('the unregister path (unregister_netdevice + netdev_run_todo)', () => {
     expect(table.getByName('ifb0')).toBeUndefined();
     expect(listener.tryRecv()).toBeUndefined();
     expect(netdevTodo(rtnl).count).toBe(0);
+  });
+});
+
+describe('lingerOnUnregister: the slow path on demand', () => {
+  it('keeps a deleted device for one draw of netdev.refWait, named in the wait report, and stops when removed', async () => {
+    const clock = new VirtualClock({ seed: 1 });
+    const costs = new CostModel({
+      'rcu.gracePeriod': { ms: 20 },
+      'rcu.expedited': { ms: 1 },
+      'netdev.refWait': { ms: 300 },
+      'netdev.unregisterReport': { ms: 100 },
+    });
+    const { rtnl } = await clock.run(() => linkWorld({ clock, costs }));
+    const remove = lingerOnUnregister(rtnl, 'dst_cache');
+    const admin = rtnl.socket({ admin: true });
+    const took: number[] = [];
+    await clock.run(async () => {
+      for (const name of ['ifb0', 'ifb1']) expect(await call(admin, add(name, 'ifb'))).toBe(0);
+      let start = clock.now();
+      expect(await call(admin, del('ifb0'))).toBe(0);
+      took.push(clock.now() - start);
+      remove();
+      start = clock.now();
+      expect(await call(admin, del('ifb1'))).toBe(0);
+      took.push(clock.now() - start);
+    });
+    // 1 ms + 20 ms of grace periods, then the 300 ms reference (which began after the first 1 ms).
+    expect(took).toEqual([301, 22]);
+    // The wait began after the first grace period (21 ms): reports at 121 and 221 ms.
+    expect(netdevTodo(rtnl).reports.map((r) => r.holders.map((h) => h.holder))).toEqual([['dst_cache'], ['dst_cache']]);
+    expect(() => lingerOnUnregister(rtnl, 'x', 'no.such.cost')).toThrow(RangeError);
   });
 });
 
