@@ -135,4 +135,18 @@ describe('NetDevice', () => {
     lo.flags |= IFF.UP;
     expect(lo.reportedFlags).toBe(0x10049); // what Linux reports for lo once up
   });
+
+  it('answers ENFILE when a %d pattern has no unit left, and the truncated name when one outgrows IFNAMSIZ', () => {
+    const table = new LinkTable(new Net('t'));
+    for (let unit = 0; unit < 32768; unit += 1) table.register(new NetDevice({ name: `a${unit}` }));
+    expect(() => table.validName('a%d')).toThrow(expect.objectContaining({ errno: Errno.ENFILE }));
+    // Unit 100 does not fit in 15 bytes: its name is cut (snprintf), and registration then finds
+    // the cut name in use (EEXIST, as Linux 6.18 answers) or takes it.
+    for (let unit = 0; unit < 100; unit += 1) {
+      table.register(new NetDevice({ name: `abcdefghijklm${unit}` }));
+      table.register(new NetDevice({ name: `abcdefghijk${unit}xy` }));
+    }
+    expect(() => table.validName('abcdefghijklm%d')).toThrow(expect.objectContaining({ errno: Errno.EEXIST }));
+    expect(table.validName('abcdefghijk%dxy')).toBe('abcdefghijk100x');
+  });
 });
