@@ -172,6 +172,7 @@ export class LinkKinds {
     await runTask(`rtnl-link-unregister-${ops.kind}`, async (task) => {
       await registered.srcu.synchronize(task);
       const netns = netnsOf(this.rtnl);
+      const killed: NetDevice[] = [];
       await netns.pernetOpsRwsem.write(task, async () => {
         await netdevTodo(this.rtnl).allUnregistered();
         for (const net of netns.nets) {
@@ -182,14 +183,14 @@ export class LinkKinds {
               const devs = ops.dellink ? await ops.dellink(this.rtnl, dev) : [dev];
               await unregisterNetdeviceMany(this.rtnl, devs);
             }
+            killed.push(...netdevTodo(this.rtnl).take());
           });
         }
       });
-      await netdevRunTodo(this.rtnl, task);
-      // The kernel holds RTNL from dev_unreg_count == 0 through the kills, and its rtnl_unlock()
-      // snapshots net_todo_list before unlocking, so it frees what it killed itself. Here RTNL is
-      // taken per namespace and a run takes the list after the unlock: another task's run may hold
-      // some device of the kind (or a DELLINK unlisted one meanwhile). Wait until all are freed.
+      await netdevRunTodo(this.rtnl, task, killed);
+      // The kernel holds RTNL from dev_unreg_count == 0 through the kills. Here RTNL is taken per
+      // namespace, so a DELLINK may have unregistered a device of the kind between two of them,
+      // to be freed by that request: wait until all are freed.
       const todo = netdevTodo(this.rtnl);
       await Promise.all(
         todo

@@ -27,7 +27,6 @@ import { linkKinds, type RtnlLinkOps } from './kinds';
 import { ensureUniqueNetns, getNetNsCapable, linkGetNetCapable, linkNetByIfla } from './link-net';
 import { doSetMaster } from './master';
 import type { NetDevice } from './netdevice';
-import { netdevRunTodo } from './run-todo';
 import {
   applyLinkChange,
   checkLinkChange,
@@ -180,7 +179,6 @@ function peerNetOf(
  * type"), and without it the answer is ENODEV.
  */
 export async function rtnlNewlink(req: DoitRequest): Promise<void> {
-  req.afterUnlock(() => netdevRunTodo(req.rtnl, req.task));
   const prep = req.prepared?.data as NewlinkPrep | undefined;
   if (!prep) throw new TypeError('rtnl_newlink runs after rtnlNewlinkPrepare: register both');
   const { ifm, tb, info, ops, data, tgtNet, linkNet, peerNet } = prep;
@@ -275,7 +273,6 @@ async function rtnlGroupDellink(req: DoitRequest, net: Net, group: number): Prom
     .filter((dev) => dev.group === group);
   if (members.some((dev) => !dev.rtnlLinkOps)) throw new ErrnoError(Errno.EOPNOTSUPP);
   if (members.length === 0) throw new ErrnoError(Errno.ENODEV);
-  req.afterUnlock(() => netdevRunTodo(req.rtnl, req.task));
   const devs: NetDevice[] = [];
   for (const dev of members) devs.push(...(await rtnlDellinkList(req.rtnl, dev.rtnlLinkOps as RtnlLinkOps, dev)));
   // unregister_netdevice_many(): no requester to echo to.
@@ -326,6 +323,5 @@ export async function rtnlDellink(req: DoitRequest): Promise<void> {
   // as the origin.
   const ops = dev.rtnlLinkOps;
   if (!ops) throw new ErrnoError(Errno.EOPNOTSUPP);
-  req.afterUnlock(() => netdevRunTodo(req.rtnl, req.task));
   await unregisterNetdeviceMany(req.rtnl, await rtnlDellinkList(req.rtnl, ops, dev), originOf(req));
 }

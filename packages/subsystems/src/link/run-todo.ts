@@ -7,8 +7,9 @@
  * their unlisting and that end; `rtnl_link_unregister()` waits for it to reach 0
  * (`rtnl_lock_unregistering_all()`).
  *
- * Requests run it through `req.afterUnlock()` (the dispatcher's `rtnl_unlock()`), other callers
- * (kind unregistration, namespace exit) right after they release RTNL.
+ * The link handlers take the list before their locks are released and free it through
+ * `req.afterUnlock()` (the dispatcher's `rtnl_unlock()`); other callers (kind unregistration,
+ * namespace exit) do the same around their own locked sections.
  */
 import type { RefWaitReport, Rtnetlink, Task } from '@rtnlkit/core';
 import type { NetDevice } from './netdevice';
@@ -87,11 +88,17 @@ export function netdevTodo(rtnl: Rtnetlink): NetdevTodo {
  * `netdev_run_todo()`: takes the devices unregistered so far, waits for an RCU grace period
  * (readers that found a device before its unlisting are done with it), then for each device's
  * last reference, reporting the holders every `netdev.unregisterReport` ms of the cost model,
- * and frees them (`reg_state` UNREGISTERED). Call it without RTNL held.
+ * and frees them (`reg_state` UNREGISTERED). Call it without RTNL held, with the devices the
+ * caller took with `netdevTodo(rtnl).take()` while it still held RTNL (the kernel's
+ * `list_replace_init()` before `__rtnl_unlock()`: each unlocker frees what its own critical
+ * section unregistered); without them it takes whatever is queued now.
  */
-export async function netdevRunTodo(rtnl: Rtnetlink, task?: Task): Promise<void> {
+export async function netdevRunTodo(
+  rtnl: Rtnetlink,
+  task?: Task,
+  devices: readonly NetDevice[] = netdevTodo(rtnl).take(),
+): Promise<void> {
   const todo = netdevTodo(rtnl);
-  const devices = todo.take();
   if (devices.length === 0) return;
   await rtnl.rcu.synchronize(task);
   const interval = rtnl.costs.get('netdev.unregisterReport').ms;

@@ -29,7 +29,7 @@ import { linkKinds, type RtnlLinkOps } from './kinds';
 import { linkwatchRunQueue } from './linkwatch';
 import { loopbackDevice } from './loopback';
 import { rtnlDellink, rtnlDellinkPrepare, rtnlNewlink, rtnlNewlinkPrepare } from './newlink';
-import { netdevRunTodo } from './run-todo';
+import { netdevRunTodo, netdevTodo } from './run-todo';
 import { rtnlSetlink, rtnlSetlinkPrepare } from './setlink';
 import { dropLinkTable, linkTable } from './table';
 
@@ -71,8 +71,10 @@ function builtinKind(name: string, options: LinkSubsystemOptions): RtnlLinkOps {
 }
 
 /**
- * A link doit, then the link watch queue (see linkwatch.ts): carrier changes the request caused
- * settle, still under RTNL, before it answers.
+ * A link doit, then what the kernel does around its `rtnl_unlock()`: the link watch queue (see
+ * linkwatch.ts) settles the carrier changes the request caused, still under RTNL; the devices it
+ * unregistered are taken off `net_todo_list` while RTNL is held and freed once it is released
+ * (`netdev_run_todo()`), before the answer.
  */
 function withLinkwatch(doit: (req: DoitRequest) => void | Promise<void>): (req: DoitRequest) => Promise<void> {
   return async (req) => {
@@ -80,6 +82,8 @@ function withLinkwatch(doit: (req: DoitRequest) => void | Promise<void>): (req: 
       await doit(req);
     } finally {
       await linkwatchRunQueue(req.rtnl);
+      const unregistered = netdevTodo(req.rtnl).take();
+      if (unregistered.length > 0) req.afterUnlock(() => netdevRunTodo(req.rtnl, req.task, unregistered));
     }
   };
 }
@@ -103,14 +107,15 @@ export function linkPernetOps(rtnl: Rtnetlink): PernetOps {
       const table = linkTable(net);
       // default_device_exit_batch(): what is left goes, in reverse ifindex order; a device of a
       // kind through its dellink (a veth takes its peer, wherever that is), the others alone.
-      await underRtnl(net, task, async () => {
+      const unregistered = await underRtnl(net, task, async () => {
         for (const dev of table.devices().reverse()) {
           if (dev.regState !== 'registered') continue;
           const ops = dev.rtnlLinkOps;
           await unregisterNetdeviceMany(rtnl, ops?.dellink ? await ops.dellink(rtnl, dev) : [dev]);
         }
+        return netdevTodo(rtnl).take();
       });
-      await netdevRunTodo(rtnl, task);
+      await netdevRunTodo(rtnl, task, unregistered);
       dropLinkTable(net);
     },
   };
