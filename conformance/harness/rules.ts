@@ -131,7 +131,7 @@ export function maskTimestamps(family: MessageFamily, data: Uint8Array): string 
  * (and match Linux) or do not send it.
  *
  * Links: what `fillIfinfo` of @rtnlkit/subsystems writes (its `MODELLED_LINK_ATTRIBUTES`);
- * addresses and routes: nothing yet.
+ * addresses: everything `inet_fill_ifaddr()` writes (devinet); routes: nothing yet.
  */
 export const MODEL_COVERAGE: Coverage = {
   link: [
@@ -165,7 +165,7 @@ export const MODEL_COVERAGE: Coverage = {
     'link-netnsid',
     'link',
   ],
-  address: [],
+  address: ['target-netnsid', 'address', 'local', 'broadcast', 'label', 'proto', 'flags', 'rt-priority', 'cacheinfo'],
   route: [],
 };
 
