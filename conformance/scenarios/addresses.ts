@@ -78,6 +78,23 @@ const dump = (seq: number, fields: Parameters<typeof ifaddrmsg>[0] = {}, attrs: 
     attrs(b);
   });
 
+/** `ip link set` of IFLA_AF_SPEC { AF_INET { IFLA_INET_CONF { id: value … } } } on ifb0. */
+const inetConf = (seq: number, values: [number, number][]) =>
+  message(RTM.SETLINK, REQ_ACK, seq, (b) => {
+    b.bytes(ifinfomsg({ index: IFB }));
+    b.beginNest(IFLA.AF_SPEC, false).beginNest(AF.INET, false).beginNest(1, false);
+    for (const [id, value] of values) b.u32(id, value);
+    b.endNest().endNest().endNest();
+  });
+
+/** RTM_GETNETCONF (82) for AF_INET with NETCONFA_IFINDEX (and NETCONFA_FORWARDING). */
+const netconf = (seq: number, flags: number, ifindex?: number, forwarding = false) =>
+  message(82, flags, seq, (b) => {
+    b.bytes(Uint8Array.of(AF.INET, 0, 0, 0));
+    if (ifindex !== undefined) b.s32(1, ifindex);
+    if (forwarding) b.s32(2, 1);
+  });
+
 export const scenarios: Scenario[] = [
   {
     name: 'addr-add-delete',
@@ -343,6 +360,84 @@ export const scenarios: Scenario[] = [
     steps: [
       { title: 'dump ifindex 1', send: dump(1, { index: 1 }) },
       { title: 'dump prefixlen 8', send: dump(2, { prefixlen: 8 }) },
+    ],
+  },
+  {
+    name: 'addr-promote-secondaries',
+    description:
+      'promote_secondaries set through IFLA_AF_SPEC[AF_INET] (IFLA_INET_CONF): deleting the primary promotes the first secondary of its subnet (RTM_DELADDR, then RTM_NEWADDR of the promoted one, no longer IFA_F_SECONDARY); the others stay secondaries.',
+    socket: { admin: true, options: EXT_ACK, groups: GROUPS },
+    setup: [ifb0],
+    steps: [
+      { title: 'ip link set ifb0 promote_secondaries 1', send: inetConf(1, [[20, 1]]) },
+      { title: 'add 10.0.0.1/24', send: add(2, { local: '10.0.0.1' }) },
+      { title: 'add 10.0.0.2/24', send: add(3, { local: '10.0.0.2' }) },
+      { title: 'add 10.0.1.1/24', send: add(4, { local: '10.0.1.1' }) },
+      { title: 'add 10.0.0.3/24', send: add(5, { local: '10.0.0.3' }) },
+      { title: 'del 10.0.0.1/24', send: del(6, { local: '10.0.0.1' }) },
+    ],
+    state: ['addresses', 'links'],
+  },
+  {
+    name: 'inet-af-spec',
+    description:
+      'IFLA_AF_SPEC[AF_INET]: IFLA_INET_CONF values are set (forwarding, rp_filter, accept_redirects) and reported in link messages; an id of 0 or above IPV4_DEVCONF_MAX, or a value shorter than 4 bytes, is EINVAL before anything changes.',
+    socket: { admin: true, options: EXT_ACK, groups: [RTNLGRP.LINK] },
+    setup: [ifb0],
+    steps: [
+      {
+        title: 'forwarding 1, rp_filter 2, accept_redirects 0',
+        send: inetConf(1, [
+          [1, 1],
+          [8, 2],
+          [4, 0],
+        ]),
+      },
+      { title: 'id 0', send: inetConf(2, [[0, 1]]) },
+      { title: 'id 34', send: inetConf(3, [[34, 1]]) },
+      {
+        title: 'a u8 value',
+        send: message(RTM.SETLINK, REQ_ACK, 4, (b) => {
+          b.bytes(ifinfomsg({ index: IFB }));
+          b.u32(IFLA.MTU, 1400);
+          b.beginNest(IFLA.AF_SPEC, false).beginNest(AF.INET, false).beginNest(1, false).u8(1, 0);
+          b.endNest().endNest().endNest();
+        }),
+      },
+    ],
+    state: ['links'],
+  },
+  {
+    name: 'netconf-get',
+    description:
+      'RTM_GETNETCONF doit (unlocked): a device, all (-1) and default (-2) answer RTM_NEWNETCONF with forwarding, rp_filter, mc_forwarding, bc_forwarding, proxy_neigh, ignore_routes_with_linkdown; a missing device ENODEV, no NETCONFA_IFINDEX EINVAL, another attribute with strict checking EINVAL.',
+    socket: { admin: true, options: ['NETLINK_EXT_ACK', 'NETLINK_GET_STRICT_CHK'] },
+    setup: [ifb0],
+    steps: [
+      {
+        title: 'set ifb0 forwarding 1 rp_filter 1',
+        send: inetConf(1, [
+          [1, 1],
+          [8, 1],
+        ]),
+      },
+      { title: 'netconf ifb0', send: netconf(2, NLM_F.REQUEST | NLM_F.ACK, IFB) },
+      { title: 'netconf all', send: netconf(3, NLM_F.REQUEST | NLM_F.ACK, -1) },
+      { title: 'netconf default', send: netconf(4, NLM_F.REQUEST | NLM_F.ACK, -2) },
+      { title: 'netconf ifindex 99', send: netconf(5, NLM_F.REQUEST | NLM_F.ACK, 99) },
+      { title: 'netconf without an index', send: netconf(6, NLM_F.REQUEST | NLM_F.ACK) },
+      { title: 'netconf with NETCONFA_FORWARDING', send: netconf(7, NLM_F.REQUEST | NLM_F.ACK, IFB, true) },
+    ],
+  },
+  {
+    name: 'netconf-dump',
+    description:
+      'RTM_GETNETCONF dump (unlocked): every device with IPv4, then all and default; with strict checking, data after the header is refused.',
+    socket: { admin: true, options: ['NETLINK_EXT_ACK', 'NETLINK_GET_STRICT_CHK'] },
+    setup: [ifb0],
+    steps: [
+      { title: 'dump', send: netconf(1, NLM_F.REQUEST | NLM_F.DUMP) },
+      { title: 'dump with an attribute', send: netconf(2, NLM_F.REQUEST | NLM_F.DUMP, IFB) },
     ],
   },
   {

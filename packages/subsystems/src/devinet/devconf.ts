@@ -2,6 +2,7 @@
  * Per-device IPv4 settings (`struct ipv4_devconf`, `IPV4_DEVCONF_*` of include/uapi/linux/ip.h):
  * the values `net.ipv4.conf.<dev>.*` shows, indexed from 1 as in IFLA_INET_CONF.
  */
+import type { Net } from '@rtnlkit/core';
 
 /** `IPV4_DEVCONF_*`. */
 export const IPV4_DEVCONF = {
@@ -58,4 +59,27 @@ export function defaultDevconf(): Uint32Array {
   cnf[IPV4_DEVCONF.IGMPV3_UNSOLICITED_REPORT_INTERVAL] = 1000;
   cnf[IPV4_DEVCONF.ARP_EVICT_NOCARRIER] = 1;
   return cnf;
+}
+
+/** A namespace's `devconf_all` and `devconf_dflt` (`net.ipv4.conf.all`, `.default`). */
+export interface NetDevconf {
+  readonly all: Uint32Array;
+  readonly dflt: Uint32Array;
+}
+
+const NET_DEVCONF = { key: 'devinet.devconf' };
+
+/**
+ * The namespace's `all` and `default` settings, as Linux 6.18 has them in a new namespace
+ * (`all` differs from `default` only in accept_source_route, 0).
+ */
+export function netDevconf(net: Net): NetDevconf {
+  let conf = net.getGeneric<NetDevconf>(NET_DEVCONF);
+  if (!conf) {
+    const all = defaultDevconf();
+    all[IPV4_DEVCONF.ACCEPT_SOURCE_ROUTE] = 0;
+    conf = { all, dflt: defaultDevconf() };
+    net.setGeneric(NET_DEVCONF, conf);
+  }
+  return conf;
 }

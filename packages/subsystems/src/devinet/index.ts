@@ -1,3 +1,4 @@
+export { IFLA_INET_CONF, inetAfOps } from './af';
 export {
   type InetaddrCallback,
   type InetaddrValidatorCallback,
@@ -7,7 +8,7 @@ export {
   registerInetaddrValidatorNotifier,
   siblingAddressValidator,
 } from './chains';
-export { defaultDevconf, IPV4_DEVCONF, IPV4_DEVCONF_MAX } from './devconf';
+export { defaultDevconf, IPV4_DEVCONF, IPV4_DEVCONF_MAX, type NetDevconf, netDevconf } from './devconf';
 export { inetBaseSeq, inetDumpIfaddr } from './dump';
 export { inetdevDestroy, inetdevEvent, inetdevInit, registerInetdevEvent } from './events';
 export {
@@ -34,5 +35,16 @@ export {
   RT_SCOPE,
 } from './in-device';
 export { addrChkSchedule, checkLifetime } from './lifetime';
+export {
+  devconfIpv4Policy,
+  inetNetconfDumpDevconf,
+  inetNetconfGetDevconf,
+  inetNetconfMessage,
+  NETCONFA,
+  NETCONFA_IFINDEX_ALL,
+  NETCONFA_IFINDEX_DEFAULT,
+  RTM_GETNETCONF,
+  RTM_NEWNETCONF,
+} from './netconf';
 export { ifaIpv4Policy, inAddr, inetRtmDeladdr, inetRtmNewaddr } from './newaddr';
 export { DEVINET_LOCK_CLASSES, devinetSubsystem } from './subsystem';

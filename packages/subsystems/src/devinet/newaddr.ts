@@ -36,7 +36,7 @@ export const ifaIpv4Policy = overridePolicy(addrAttrs, {
   address: { nla: 'u32' },
   broadcast: { nla: 'u32' },
   label: { nla: 'string', len: IFNAMSIZ - 1 },
-  cacheinfo: { nla: 'unspec', minLen: 16 },
+  cacheinfo: { nla: 'unspec', len: 16 },
   flags: { nla: 'u32' },
   'rt-priority': { nla: 'u32' },
   'target-netnsid': { nla: 's32' },

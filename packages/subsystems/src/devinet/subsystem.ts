@@ -1,7 +1,7 @@
 /**
  * The devinet subsystem (IPv4 addresses) as a {@link Subsystem}: RTM_NEWADDR, RTM_DELADDR and
- * the RTM_GETADDR dump for AF_INET, `inetdev_event()` on the netdevice chain, and an in_device
- * for every device. Install it after the link subsystem: `await rtnl.install(devinetSubsystem())`.
+ * the RTM_GETADDR dump for AF_INET, RTM_GETNETCONF (doit and dump, unlocked), `inet_af_ops`
+ * (IFLA_AF_SPEC[AF_INET]), `inetdev_event()` on the netdevice chain, and an in_device for every device. Install it after the link subsystem: `await rtnl.install(devinetSubsystem())`.
  *
  * Lock classes: `rtnl` only. In Linux 6.18 every devinet writer runs under RTNL (per-namespace
  * where enabled) and the inetaddr chains run under it; a `devinet` class of its own would have
@@ -21,14 +21,17 @@ import {
   type Subsystem,
   type Task,
 } from '@rtnlkit/core';
+import { rtnlAfRegister, rtnlAfUnregister } from '../link/af-ops';
 import { NETDEV } from '../link/events';
 import type { InstalledSubsystem } from '../link/subsystem';
 import { linkTable } from '../link/table';
 import { netnsOf, type PernetOps } from '../netns/netns';
+import { inetAfOps } from './af';
 import { inetDumpIfaddr } from './dump';
 import { inetdevDestroy, inetdevEvent, inetdevInit, registerInetdevEvent } from './events';
 import { inDevGet } from './in-device';
 import { addrChkCancel, addrChkStopAll } from './lifetime';
+import { inetNetconfDumpDevconf, inetNetconfGetDevconf, RTM_GETNETCONF } from './netconf';
 import { inetRtmDeladdr, inetRtmDeladdrPrepare, inetRtmNewaddr, inetRtmNewaddrPrepare } from './newaddr';
 
 /** What the devinet subsystem declares: RTNL alone. */
@@ -77,7 +80,11 @@ export function devinetSubsystem(): Subsystem {
       // devinet_init(): the netdevice notifier first, then the existing devices (pernet init).
       const unregisterEvent = registerInetdevEvent(rtnl);
       try {
-        await runTask('devinet-install', (task) => netns.register(ops, task));
+        await runTask('devinet-install', async (task) => {
+          await netns.register(ops, task);
+          // rtnl_af_register(&inet_af_ops): link messages carry IFLA_AF_SPEC[AF_INET] from now on.
+          await rtnlAfRegister(rtnl, inetAfOps, task);
+        });
       } catch (error) {
         unregisterEvent();
         throw error;
@@ -109,13 +116,25 @@ export function devinetSubsystem(): Subsystem {
           locks: [],
           name: 'inet_dump_ifaddr',
         },
+        {
+          family: AF.INET,
+          type: RTM_GETNETCONF,
+          doit: inetNetconfGetDevconf,
+          dumpit: inetNetconfDumpDevconf,
+          flags: RTNL_FLAG.DOIT_UNLOCKED | RTNL_FLAG.DUMP_UNLOCKED,
+          locks: [],
+          name: 'inet_netconf_get_devconf',
+        },
       ]);
       let removing: Promise<void> | undefined;
       const remove = (): Promise<void> => {
         if (!removing) {
           unregisterHandlers();
           addrChkStopAll(rtnl);
-          removing = runTask('devinet-remove', (task) => netns.unregister(ops, task)).finally(unregisterEvent);
+          removing = runTask('devinet-remove', async (task) => {
+            await rtnlAfUnregister(rtnl, inetAfOps, task);
+            await netns.unregister(ops, task);
+          }).finally(unregisterEvent);
         }
         return removing;
       };
