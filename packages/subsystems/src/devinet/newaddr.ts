@@ -12,6 +12,7 @@ import {
   ErrnoError,
   IFA,
   IFADDRMSG_LEN,
+  type Net,
   NL_VALIDATE,
   NLM_F,
   NLMSG_HDRLEN,
@@ -155,7 +156,7 @@ export async function inetRtmNewaddr(req: DoitRequest): Promise<void> {
   existing.rtPriority = ifa.rtPriority;
   existing.proto = ifa.proto;
   setIfaLifetime(req.rtnl, existing, validLft, preferredLft);
-  addrChkSchedule(req.rtnl, existing.inDev.dev.net as never, 0);
+  addrChkSchedule(req.rtnl, existing.inDev.dev.net as Net, 0);
   rtmsgIfa(req.rtnl, RTM.NEWADDR, existing, originOf(req));
 }
 
