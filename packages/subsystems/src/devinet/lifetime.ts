@@ -51,6 +51,18 @@ function nextEvent(ifa: InIfaddr): number | undefined {
 }
 
 /**
+ * A timer on the instance's clock. On the real clock it does not keep the process alive (a Node
+ * timer, unref'd): like a kernel delayed work, housekeeping must not hold a program open that
+ * has finished with its rtnetlink instance.
+ */
+function armTimer(rtnl: Rtnetlink, ms: number, fn: () => void): CancelTimer {
+  if (rtnl.clock.kind !== 'real') return rtnl.clock.setTimer(ms, fn);
+  const handle = setTimeout(fn, Math.max(0, ms));
+  handle.unref?.();
+  return () => clearTimeout(handle);
+}
+
+/**
  * `cancel_delayed_work()` + `queue_delayed_work(…, addr_chk_work, delay)`: (re-)arms the check of
  * `net` after `delayMs`, if any address there has a finite lifetime.
  */
@@ -67,13 +79,13 @@ export function addrChkSchedule(rtnl: Rtnetlink, net: Net, delayMs: number): voi
   if (due === undefined) return;
   const now = rtnl.clock.now();
   const delay = Math.max(delayMs, Math.min(CHECK_FREQUENCY_MS, due - now));
-  const cancel = rtnl.clock.setTimer(delay, () => {
+  const fire = () => {
     t.byNet.delete(net);
     runTask('addr_chk_work', (task) => rtnl.strategy.lock('rtnl', net).run(task, () => checkLifetime(rtnl, net))).catch(
       (error: unknown) => rtnl.fault(error),
     );
-  });
-  t.byNet.set(net, cancel);
+  };
+  t.byNet.set(net, armTimer(rtnl, delay, fire));
 }
 
 /** `check_lifetime()` for one namespace, under RTNL. */
