@@ -213,8 +213,22 @@ function appendRouteCacheinfo(message: Uint8Array, fill: number): Uint8Array {
 }
 
 describe('rule 7: attributes the model does not cover', () => {
-  it('covers exactly the link attributes the link subsystem writes, and no address or route attribute yet', () => {
-    expect(MODEL_COVERAGE).toEqual({ link: [...MODELLED_LINK_ATTRIBUTES], address: [], route: [] });
+  it('covers exactly the link attributes the link subsystem and devinet write, every address attribute, no route attribute yet', () => {
+    expect(MODEL_COVERAGE).toEqual({
+      link: [...MODELLED_LINK_ATTRIBUTES, 'af-spec', 'af-spec.inet.conf'],
+      address: [
+        'target-netnsid',
+        'address',
+        'local',
+        'broadcast',
+        'label',
+        'proto',
+        'flags',
+        'rt-priority',
+        'cacheinfo',
+      ],
+      route: [],
+    });
   });
 
   it("drops Linux's uncovered attributes", () => {

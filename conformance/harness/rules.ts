@@ -130,8 +130,9 @@ export function maskTimestamps(family: MessageFamily, data: Uint8Array): string 
  * issue. rtnlkit sending an attribute that is not listed is itself a difference: either list it
  * (and match Linux) or do not send it.
  *
- * Links: what `fillIfinfo` of @rtnlkit/subsystems writes (its `MODELLED_LINK_ATTRIBUTES`);
- * addresses and routes: nothing yet.
+ * Links: what `fillIfinfo` of @rtnlkit/subsystems writes (its `MODELLED_LINK_ATTRIBUTES`), and
+ * IFLA_INET_CONF inside IFLA_AF_SPEC (devinet's af ops);
+ * addresses: everything `inet_fill_ifaddr()` writes (devinet); routes: nothing yet.
  */
 export const MODEL_COVERAGE: Coverage = {
   link: [
@@ -164,8 +165,13 @@ export const MODEL_COVERAGE: Coverage = {
     'new-ifindex',
     'link-netnsid',
     'link',
+    // IFLA_AF_SPEC[AF_INET] (devinet's inet_af_ops): the device's IPV4_DEVCONF_* values. AF_INET6 is
+    // not modelled. `af-spec` itself is listed for the empty nest (RTM_DELLINK: neither family has
+    // data once the device is unregistering), which the decoder shows as a leaf.
+    'af-spec',
+    'af-spec.inet.conf',
   ],
-  address: [],
+  address: ['target-netnsid', 'address', 'local', 'broadcast', 'label', 'proto', 'flags', 'rt-priority', 'cacheinfo'],
   route: [],
 };
 
