@@ -1,0 +1,97 @@
+/**
+ * Route lookups: `fib_table_lookup()` (one table, net/ipv4/fib_trie.c) and `fib_lookup()` (the
+ * default rules: local, main, default; rtnlkit has no `ip rule`). Lock-free: they read the
+ * tables as a packet path would, under RCU.
+ */
+import { Errno } from '@rtnlkit/core';
+import { FIB_PROPS, RT_TABLE, RTNH_F } from './constants';
+import type { FibAlias, FibNet, FibNh, FibTable } from './table';
+
+/** `struct flowi4`, the parts a FIB lookup reads. */
+export interface Flow {
+  /** `daddr`, host order. */
+  readonly daddr: number;
+  /** `flowi4_oif`: 0 for any. */
+  readonly oif?: number;
+  /** `flowi4_scope`: routes with a narrower (smaller) scope are skipped. */
+  readonly scope?: number;
+  /** `flowi4_dscp` as a tos byte. */
+  readonly tos?: number;
+}
+
+/** `FIB_LOOKUP_*` flags. */
+export const FIB_LOOKUP = { NOREF: 1, IGNORE_LINKSTATE: 2 } as const;
+
+/** `struct fib_result`. */
+export interface FibResult {
+  readonly table: FibTable;
+  readonly prefix: number;
+  readonly prefixLen: number;
+  readonly alias: FibAlias;
+  /** The nexthop chosen (`nh_sel`); undefined for types with no nexthop use. */
+  readonly nh: FibNh | undefined;
+  readonly type: number;
+  readonly scope: number;
+}
+
+const scratch = new Int32Array(33);
+const scratchLens = new Uint8Array(33);
+
+/** `fib_lookup_good_nhc()`. */
+function goodNh(nh: FibNh, flow: Flow, flags: number): boolean {
+  if (nh.flags & RTNH_F.DEAD) return false;
+  // ip_ignore_linkdown() is off by default (ignore_routes_with_linkdown = 0): LINKDOWN is kept.
+  void flags;
+  if (flow.oif && flow.oif !== nh.oif) return false;
+  return true;
+}
+
+/**
+ * `fib_table_lookup()`: the result, or the errno (EAGAIN when nothing matched; a blackhole,
+ * unreachable or prohibit route answers its `fib_props` error).
+ */
+export function fibTableLookup(table: FibTable, flow: Flow, flags = 0): FibResult | number {
+  const count = table.trie.matches(flow.daddr >>> 0, scratch, scratchLens);
+  const scope = flow.scope ?? 0;
+  const tos = flow.tos ?? 0;
+  for (let i = 0; i < count; i += 1) {
+    const slot = scratch[i] as number;
+    const aliases = table.slotAliases(slot);
+    const prefixLen = scratchLens[i] as number;
+    for (const alias of aliases) {
+      if (alias.tos && alias.tos !== tos) continue;
+      const info = alias.info;
+      if (info.dead) continue;
+      if (info.scope < scope) continue;
+      const error = FIB_PROPS[alias.type]?.error ?? 0;
+      const prefix = prefixLen === 0 ? 0 : (flow.daddr & (0xffffffff << (32 - prefixLen))) >>> 0;
+      if (error) return error;
+      if (info.flags & RTNH_F.DEAD) continue;
+      for (const nh of info.nhs) {
+        if (!goodNh(nh, flow, flags)) continue;
+        return { table, prefix, prefixLen, alias, nh, type: alias.type, scope: info.scope };
+      }
+    }
+  }
+  return Errno.EAGAIN;
+}
+
+/** `fib_lookup()` with the default rules (local, main, default): ENETUNREACH when nothing matched. */
+export function fibLookup(fib: FibNet, flow: Flow, flags = 0): FibResult | number {
+  for (const id of [RT_TABLE.LOCAL, RT_TABLE.MAIN, RT_TABLE.DEFAULT]) {
+    const table = fib.getTable(id);
+    if (!table) continue;
+    const result = fibTableLookup(table, flow, flags);
+    if (typeof result !== 'number' || result !== Errno.EAGAIN) return result;
+  }
+  return Errno.ENETUNREACH;
+}
+
+/** `inet_addr_type_table()`: the type of the route `addr` resolves to in table `id` (RTN_UNICAST when none). */
+export function inetAddrTypeTable(fib: FibNet, addr: number, id: number, oif = 0): number {
+  const table = fib.getTable(id);
+  if (!table) return 1;
+  const result = fibTableLookup(table, { daddr: addr, ...(oif ? { oif } : {}) }, FIB_LOOKUP.NOREF);
+  if (typeof result === 'number') return 1; // RTN_UNICAST
+  return result.type;
+}
