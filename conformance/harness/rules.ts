@@ -131,7 +131,7 @@ export function maskTimestamps(family: MessageFamily, data: Uint8Array): string 
  * (and match Linux) or do not send it.
  *
  * Links: what `fillIfinfo` of @rtnlkit/subsystems writes (its `MODELLED_LINK_ATTRIBUTES`);
- * addresses and routes: nothing yet.
+ * routes: what `fibDumpInfo` of @rtnlkit/subsystems writes; addresses: nothing yet.
  */
 export const MODEL_COVERAGE: Coverage = {
   link: [
@@ -166,7 +166,7 @@ export const MODEL_COVERAGE: Coverage = {
     'link',
   ],
   address: [],
-  route: [],
+  route: ['table', 'dst', 'priority', 'prefsrc', 'gateway', 'oif', 'multipath'],
 };
 
 /** Whether `path` (no occurrence suffixes) is covered by `coverage`, itself or through a `.*`. */

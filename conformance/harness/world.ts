@@ -1,13 +1,13 @@
 /**
  * The fresh rtnlkit every scenario runs against, one per scenario and strategy variant: the
- * dispatcher with every subsystem that has landed installed (today the link subsystem: netns,
+ * dispatcher with every subsystem that has landed installed (the link subsystem: netns,
  * the device tables, lo in every namespace, link kinds ifb, bridge, veth and macvlan, RTM_GETLINK, SETLINK,
- * NEWLINK and DELLINK), so that every scenario sees the whole
+ * NEWLINK and DELLINK; the IPv4 FIB: RTM_NEWROUTE, DELROUTE and GETROUTE), so that every scenario sees the whole
  * model, as every request to Linux sees the whole kernel.
  */
 import { readFileSync } from 'node:fs';
 import { LockEnv, Rtnetlink } from '@rtnlkit/core';
-import { linkSubsystem } from '@rtnlkit/subsystems';
+import { fibSubsystem, linkSubsystem } from '@rtnlkit/subsystems';
 import type { StrategyVariant } from './strategies';
 import type { World } from './types';
 
@@ -40,5 +40,7 @@ export async function createWorld(variant: StrategyVariant): Promise<RtnlkitWorl
   // Subsystems go here as they land. The link kinds are the ones this kernel has (no dummy, no
   // vlan; vxlan is not modelled), and the machine's possible CPUs give veth its queue counts.
   await rtnl.install(linkSubsystem({ kinds: KERNEL_LINK_KINDS, possibleCpus: possibleCpus() }));
+  // The IPv4 FIB: tables, RTM_NEWROUTE / DELROUTE / GETROUTE, fib_netdev_event.
+  await rtnl.install(fibSubsystem());
   return { rtnl, env, strategy: variant.name };
 }

@@ -174,13 +174,23 @@ interface DumpFilter {
   type: number;
   oif: number;
   dumpRoutes: boolean;
+  dumpExceptions: boolean;
   flags: number;
   set: boolean;
 }
 
 /** `ip_valid_fib_dump_req()` (strict) or the lenient rtm_flags read. */
 function dumpFilter(cb: DumpCallback): DumpFilter {
-  const filter: DumpFilter = { tableId: 0, protocol: 0, type: 0, oif: 0, dumpRoutes: true, flags: 0, set: false };
+  const filter: DumpFilter = {
+    tableId: 0,
+    protocol: 0,
+    type: 0,
+    oif: 0,
+    dumpRoutes: true,
+    dumpExceptions: true,
+    flags: 0,
+    set: false,
+  };
   if (cb.strict) {
     if (payloadLength(cb.message) < RTMSG_LEN)
       throw new ErrnoError(Errno.EINVAL, 'Invalid header for FIB dump request');
@@ -190,6 +200,7 @@ function dumpFilter(cb: DumpCallback): DumpFilter {
     if (rtm.flags & ~(RTM_F.CLONED | RTM_F.PREFIX))
       throw new ErrnoError(Errno.EINVAL, 'Invalid flags for FIB dump request');
     if (rtm.flags & RTM_F.CLONED) filter.dumpRoutes = false;
+    else filter.dumpExceptions = false;
     filter.flags = rtm.flags;
     filter.protocol = rtm.protocol;
     filter.type = rtm.type;
@@ -230,6 +241,8 @@ function dumpTable(cb: DumpCallback, table: FibTable, filter: DumpFilter): boole
   const fromKey = cb.cursor.key ?? 0;
   let skip = cb.cursor.skip ?? 0;
   let full = false;
+  // fn_trie_dump_leaf(): a strict request always filters (it never asks for exceptions).
+  const flags = NLM_F.MULTI | (filter.set || !filter.dumpExceptions ? NLM_F.DUMP_FILTERED : 0);
   table.forEachKey(fromKey, (key, routes) => {
     let index = 0;
     for (const route of routes) {
@@ -244,7 +257,7 @@ function dumpTable(cb: DumpCallback, table: FibTable, filter: DumpFilter): boole
       const message = fibDumpInfo(
         { info: alias.info, tbId: table.id, dst: route.dst, dstLen: route.dstLen, tos: alias.tos, type: alias.type },
         RTM.NEWROUTE,
-        NLM_F.MULTI | cb.answerFlags,
+        flags,
         cb.header.seq,
         cb.socket.portId,
       );

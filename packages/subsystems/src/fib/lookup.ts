@@ -3,7 +3,8 @@
  * default rules: local, main, default; rtnlkit has no `ip rule`). Lock-free: they read the
  * tables as a packet path would, under RCU.
  */
-import { Errno } from '@rtnlkit/core';
+import { Errno, RTN } from '@rtnlkit/core';
+import type { NetDevice } from '../link/netdevice';
 import { FIB_PROPS, RT_TABLE, RTNH_F } from './constants';
 import type { FibAlias, FibNet, FibNh, FibTable } from './table';
 
@@ -76,22 +77,45 @@ export function fibTableLookup(table: FibTable, flow: Flow, flags = 0): FibResul
   return Errno.EAGAIN;
 }
 
-/** `fib_lookup()` with the default rules (local, main, default): ENETUNREACH when nothing matched. */
+/**
+ * `fib_lookup()` without custom rules: main, in which the kernel keeps local's routes too
+ * (`fib_trie_table(RT_TABLE_LOCAL, main)` shares the trie until a custom rule unmerges them),
+ * then default. rtnlkit keeps the two tables apart and takes the longer match of the two,
+ * local winning a tie (it sorts first among aliases of one prefix). ENETUNREACH when nothing
+ * matched.
+ */
 export function fibLookup(fib: FibNet, flow: Flow, flags = 0): FibResult | number {
-  for (const id of [RT_TABLE.LOCAL, RT_TABLE.MAIN, RT_TABLE.DEFAULT]) {
-    const table = fib.getTable(id);
-    if (!table) continue;
-    const result = fibTableLookup(table, flow, flags);
-    if (typeof result !== 'number' || result !== Errno.EAGAIN) return result;
+  const main = fib.getTable(RT_TABLE.MAIN);
+  const local = fib.getTable(RT_TABLE.LOCAL);
+  const fromMain = main ? fibTableLookup(main, flow, flags) : Errno.EAGAIN;
+  const fromLocal = local ? fibTableLookup(local, flow, flags) : Errno.EAGAIN;
+  let result: FibResult | number;
+  if (typeof fromLocal !== 'number' && typeof fromMain !== 'number')
+    result = fromLocal.prefixLen >= fromMain.prefixLen ? fromLocal : fromMain;
+  else if (typeof fromLocal !== 'number') result = fromLocal;
+  else if (typeof fromMain !== 'number') result = fromMain;
+  else result = fromMain !== Errno.EAGAIN ? fromMain : fromLocal;
+  if (result === Errno.EAGAIN) {
+    const fallback = fib.getTable(RT_TABLE.DEFAULT);
+    if (fallback) result = fibTableLookup(fallback, flow, flags);
   }
-  return Errno.ENETUNREACH;
+  return result === Errno.EAGAIN ? Errno.ENETUNREACH : result;
 }
 
-/** `inet_addr_type_table()`: the type of the route `addr` resolves to in table `id` (RTN_UNICAST when none). */
-export function inetAddrTypeTable(fib: FibNet, addr: number, id: number, oif = 0): number {
+/**
+ * `__inet_dev_addr_type()`: the type of the route `addr` resolves to in table `id`: broadcast
+ * for 0.0.0.0/8 and 255.255.255.255, multicast for 224/4, broadcast when the table does not
+ * exist, unicast when nothing matches; a match through another device than `dev` counts as
+ * unicast.
+ */
+export function inetAddrTypeTable(fib: FibNet, addr: number, id: number, dev?: NetDevice): number {
+  const a = addr >>> 0;
+  if (a >>> 24 === 0 || a === 0xffffffff) return RTN.BROADCAST;
+  if (a >>> 28 === 0xe) return RTN.MULTICAST;
   const table = fib.getTable(id);
-  if (!table) return 1;
-  const result = fibTableLookup(table, { daddr: addr, ...(oif ? { oif } : {}) }, FIB_LOOKUP.NOREF);
-  if (typeof result === 'number') return 1; // RTN_UNICAST
-  return result.type;
+  if (!table) return RTN.BROADCAST;
+  const result = fibTableLookup(table, { daddr: a }, FIB_LOOKUP.NOREF);
+  if (typeof result === 'number') return RTN.UNICAST;
+  if (!dev || dev === result.alias.info.nhs[0]?.dev) return result.type;
+  return RTN.UNICAST;
 }

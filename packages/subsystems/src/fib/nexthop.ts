@@ -25,7 +25,7 @@ function checkNhV4Gw(fib: FibNet, nh: FibNh, table: number, scope: number): void
     if (!dev) throw errnoError(Errno.ENODEV, 'Nexthop device required for onlink');
     if (!(dev.flags & IFF.UP)) fail(Errno.ENETDOWN, 'Nexthop device is not up');
     // inet_addr_type_dev_table(): the gateway must not be local, broadcast, …
-    if (inetAddrTypeTable(fib, nh.gw, RT_TABLE.LOCAL) !== RTN.UNICAST)
+    if (inetAddrTypeTable(fib, nh.gw, RT_TABLE.LOCAL, dev) !== RTN.UNICAST)
       fail(Errno.EINVAL, 'Nexthop has invalid gateway');
     if (!dev.carrier) nh.flags |= RTNH_F.LINKDOWN;
     nh.dev = dev;

@@ -115,6 +115,11 @@ describe('RTM_NEWROUTE / RTM_DELROUTE', () => {
         addRoute({ dst: '10.0.0.0', len: 8, gw: '192.0.2.1', oif: ifb0, flags: RTNH_F.ONLINK, scope: LINK }),
       ),
     ).toEqual([Errno.EINVAL, 'Nexthop has invalid scope']);
+    // no local table yet (no address made one): __inet_dev_addr_type() says broadcast
+    const onlink = addRoute({ dst: '10.0.0.0', len: 8, gw: '192.0.2.1', oif: ifb0, flags: RTNH_F.ONLINK });
+    expect(await routeAnswer(rtnl, onlink)).toEqual([Errno.EINVAL, 'Nexthop has invalid gateway']);
+    const local = addRoute({ dst: '10.255.0.0', len: 16, oif: ifb0, scope: LINK, table: RT_TABLE.LOCAL });
+    expect(await routeAnswer(rtnl, local)).toEqual([0, undefined]);
     expect(
       await routeAnswer(rtnl, addRoute({ dst: '10.0.0.0', len: 8, gw: '192.0.2.1', oif: ifb0, flags: RTNH_F.ONLINK })),
     ).toEqual([0, undefined]);

@@ -174,9 +174,9 @@ export class FibNet {
     seq: FibSeq = fibSeqCounter('seqcount'),
   ) {
     this.seq = seq;
-    // ip_fib_net_init() → fib4_rules_init(): main and local exist from the start.
-    this.newTable(RT_TABLE.MAIN);
-    this.newTable(RT_TABLE.LOCAL);
+    // With CONFIG_IP_MULTIPLE_TABLES, fib4_rules_init() adds the default rules but no table:
+    // main and local appear with the first route put in them (fib_new_table), so a fresh
+    // namespace has none (a delete there answers "FIB table does not exist").
   }
 
   /** `fib_get_table()`; table 0 means main. */
@@ -242,7 +242,7 @@ export function infoKey(fields: {
 
 const fibNets = new WeakMap<Net, FibNet>();
 
-/** The FIB of `net`, created on first use (with main and local). */
+/** The FIB of `net`, created on first use (no tables yet). */
 export function fibNet(net: Net): FibNet {
   let fib = fibNets.get(net);
   if (!fib) {
