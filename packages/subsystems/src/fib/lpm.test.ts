@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ipv4ToU32, PrefixTrie, prefixMask, u32ToIpv4 } from './lpm';
+import { DIR_THRESHOLD, ipv4ToU32, PrefixTrie, prefixMask, u32ToIpv4 } from './lpm';
 
 /** A tiny deterministic generator (xorshift32). */
 function rng(seed: number): () => number {
@@ -70,6 +70,32 @@ describe('PrefixTrie', () => {
       return ka - kb || la - lb;
     });
     expect(walked).toEqual(sorted);
+  });
+
+  it('keeps its DIR-24 lookaside in step with the trie past DIR_THRESHOLD prefixes', () => {
+    const next = rng(11);
+    const t = new PrefixTrie();
+    const live: [number, number][] = [];
+    for (let i = 0; i < DIR_THRESHOLD + 5000; i += 1) {
+      const len = [8, 12, 16, 20, 22, 24, 26, 32][next() % 8] as number;
+      const key = (next() & prefixMask(len) & 0x0fffffff) >>> 0;
+      t.set(key, len, i);
+      live.push([key, len]);
+    }
+    // deletions after the lookaside exists, some of them short prefixes covering many /24s
+    for (let i = 0; i < 3000; i += 1) {
+      const [key, len] = live[next() % live.length] as [number, number];
+      t.delete(key, len);
+    }
+    const out = new Int32Array(33);
+    const lens = new Uint8Array(33);
+    for (let i = 0; i < 20000; i += 1) {
+      const addr = (next() & 0x0fffffff) >>> 0;
+      const count = t.matches(addr, out, lens);
+      const slot = t.longest(addr);
+      expect(slot).toBe(count > 0 ? out[0] : -1);
+      if (count > 0) expect(t.lastLen).toBe(lens[0]);
+    }
   });
 
   it('converts addresses both ways', () => {

@@ -15,6 +15,10 @@
  */
 
 const NONE = -1;
+/** The "a longer prefix lies inside this /24" bit of a DIR-24 entry. */
+const DEEP = 1 << 31;
+/** Prefixes in a table before it gets its DIR-24 lookaside. */
+export const DIR_THRESHOLD = 65536;
 
 /** `ntohl` of a dotted IPv4 address, as an unsigned 32-bit number. */
 export function ipv4ToU32(address: string): number {
@@ -45,73 +49,149 @@ function bitAt(key: number, index: number): number {
 }
 
 export class PrefixTrie {
-  private keys: Uint32Array;
-  private lens: Uint8Array;
-  private child0: Int32Array;
-  private child1: Int32Array;
-  private slots: Int32Array;
+  /**
+   * The nodes, four int32 each (one 16-byte row, so a lookup touches one cache line per level):
+   * key, (slot + 1) << 6 | prefix length, child 0, child 1.
+   */
+  private rows: Int32Array;
   private root = NONE;
   private used = 0;
   private free: number[] = [];
   /** Prefixes stored (nodes with a slot). */
   size = 0;
+  /**
+   * The prefix length of the last {@link longest} answer (read it right after the call).
+   */
+  lastLen = 0;
+  /**
+   * DIR-24 lookaside for big tables: one entry per /24, the longest prefix of length ≤ 24
+   * covering it as `(slot + 1) << 6 | len` (0: none), and {@link DEEP} when a longer prefix
+   * lies inside (then lookups walk the trie). A lookup is then one memory access instead of a
+   * walk of ~20 random rows. Built once the table holds {@link DIR_THRESHOLD} prefixes (64 MiB:
+   * not worth it for small tables) and kept in step by every change.
+   */
+  private dir: Int32Array | undefined;
 
   constructor(capacity = 16) {
-    this.keys = new Uint32Array(capacity);
-    this.lens = new Uint8Array(capacity);
-    this.child0 = new Int32Array(capacity);
-    this.child1 = new Int32Array(capacity);
-    this.slots = new Int32Array(capacity);
+    this.rows = new Int32Array(capacity * 4);
   }
 
-  /** Bytes held by the columns (what the trie costs beyond the caller's route objects). */
+  /** Bytes held by the rows (what the trie costs beyond the caller's route objects). */
   get byteLength(): number {
-    return this.keys.byteLength + this.lens.byteLength + this.child0.byteLength * 3;
+    return this.rows.byteLength + (this.dir?.byteLength ?? 0);
+  }
+
+  private get capacity(): number {
+    return this.rows.length >> 2;
   }
 
   private grow(): void {
-    const capacity = this.keys.length * 2;
-    const widen = <T extends Uint32Array | Uint8Array | Int32Array>(old: T, make: (n: number) => T): T => {
-      const next = make(capacity);
-      next.set(old);
-      return next;
-    };
-    this.keys = widen(this.keys, (n) => new Uint32Array(n));
-    this.lens = widen(this.lens, (n) => new Uint8Array(n));
-    this.child0 = widen(this.child0, (n) => new Int32Array(n));
-    this.child1 = widen(this.child1, (n) => new Int32Array(n));
-    this.slots = widen(this.slots, (n) => new Int32Array(n));
+    const next = new Int32Array(this.rows.length * 2);
+    next.set(this.rows);
+    this.rows = next;
+  }
+
+  private key(n: number): number {
+    return (this.rows[n * 4] as number) >>> 0;
+  }
+
+  private len(n: number): number {
+    return (this.rows[n * 4 + 1] as number) & 63;
+  }
+
+  private slot(n: number): number {
+    return ((this.rows[n * 4 + 1] as number) >> 6) - 1;
+  }
+
+  private setSlot(n: number, slot: number): void {
+    this.rows[n * 4 + 1] = ((slot + 1) << 6) | this.len(n);
+  }
+
+  private child(n: number, bit: number): number {
+    return this.rows[n * 4 + 2 + bit] as number;
   }
 
   private node(key: number, len: number, slot: number): number {
     let n = this.free.pop();
     if (n === undefined) {
-      if (this.used === this.keys.length) this.grow();
+      if (this.used === this.capacity) this.grow();
       n = this.used++;
     }
-    this.keys[n] = key;
-    this.lens[n] = len;
-    this.child0[n] = NONE;
-    this.child1[n] = NONE;
-    this.slots[n] = slot;
+    const at = n * 4;
+    this.rows[at] = key | 0;
+    this.rows[at + 1] = ((slot + 1) << 6) | len;
+    this.rows[at + 2] = NONE;
+    this.rows[at + 3] = NONE;
     return n;
   }
 
   private setChild(parent: number, bit: number, child: number): void {
     if (parent === NONE) this.root = child;
-    else if (bit === 0) this.child0[parent] = child;
-    else this.child1[parent] = child;
+    else this.rows[parent * 4 + 2 + bit] = child;
+  }
+
+  /** Fills the /24 entries of `key/len` (len ≤ 24) whose current prefix is not longer. */
+  private dirFill(key: number, len: number, value: number, onlyIfNotLonger: boolean): void {
+    const dir = this.dir as Int32Array;
+    const from = key >>> 8;
+    const to = from + 2 ** (24 - len);
+    for (let i = from; i < to; i += 1) {
+      const cur = dir[i] as number;
+      if (onlyIfNotLonger && cur !== 0 && (cur & 63) > len) continue;
+      dir[i] = (cur & DEEP) | value;
+    }
+  }
+
+  private buildDir(): void {
+    const dir = new Int32Array(1 << 24);
+    this.dir = dir;
+    // Pre-order: a prefix comes before the longer ones inside it, which then overwrite it.
+    this.walk(0, (key, len, slot) => {
+      if (len <= 24) this.dirFill(key, len, ((slot + 1) << 6) | len, false);
+      else dir[key >>> 8] = (dir[key >>> 8] as number) | DEEP;
+      return true;
+    });
+  }
+
+  private dirSet(key: number, len: number, slot: number): void {
+    if (!this.dir) {
+      if (this.size >= DIR_THRESHOLD) this.buildDir();
+      return;
+    }
+    if (len > 24) this.dir[key >>> 8] = (this.dir[key >>> 8] as number) | DEEP;
+    else this.dirFill(key, len, ((slot + 1) << 6) | len, true);
+  }
+
+  private dirDelete(key: number, len: number): void {
+    if (!this.dir || len > 24) return; // a stale DEEP bit only sends lookups to the trie
+    // The entries that were this prefix's now belong to the longest shorter prefix covering it.
+    let parent = 0;
+    for (let l = len - 1; l >= 0; l -= 1) {
+      const k = (key & prefixMask(l)) >>> 0;
+      const slot = this.get(k, l);
+      if (slot >= 0) {
+        parent = ((slot + 1) << 6) | l;
+        break;
+      }
+    }
+    const dir = this.dir;
+    const from = key >>> 8;
+    const to = from + 2 ** (24 - len);
+    for (let i = from; i < to; i += 1) {
+      const cur = dir[i] as number;
+      if (cur !== 0 && (cur & 63) === len) dir[i] = (cur & DEEP) | parent;
+    }
   }
 
   /** The slot stored for exactly `key/len`, or -1. `key` must have no bits beyond `len`. */
   get(key: number, len: number): number {
     let n = this.root;
     while (n !== NONE) {
-      const nlen = this.lens[n] as number;
+      const nlen = this.len(n);
       if (nlen > len) return NONE;
-      if (nlen > 0 && (key ^ (this.keys[n] as number)) >>> (32 - nlen) !== 0) return NONE;
-      if (nlen === len) return this.slots[n] as number;
-      n = bitAt(key, nlen) === 0 ? (this.child0[n] as number) : (this.child1[n] as number);
+      if (nlen > 0 && (key ^ this.key(n)) >>> (32 - nlen) !== 0) return NONE;
+      if (nlen === len) return this.slot(n);
+      n = bitAt(key, nlen) === 0 ? this.child(n, 0) : this.child(n, 1);
     }
     return NONE;
   }
@@ -128,10 +208,11 @@ export class PrefixTrie {
       if (n === NONE) {
         this.setChild(parent, dir, this.node(key, len, slot));
         this.size += 1;
+        this.dirSet(key, len, slot);
         return NONE;
       }
-      const nkey = this.keys[n] as number;
-      const nlen = this.lens[n] as number;
+      const nkey = this.key(n);
+      const nlen = this.len(n);
       const diff = Math.clz32((key ^ nkey) >>> 0);
       const common = Math.min(len, nlen, diff);
       if (common < nlen) {
@@ -148,17 +229,19 @@ export class PrefixTrie {
           this.setChild(parent, dir, branch);
         }
         this.size += 1;
+        this.dirSet(key, len, slot);
         return NONE;
       }
       if (nlen === len) {
-        const old = this.slots[n] as number;
-        this.slots[n] = slot;
+        const old = this.slot(n);
+        this.setSlot(n, slot);
         if (old === NONE) this.size += 1;
+        this.dirSet(key, len, slot);
         return old;
       }
       parent = n;
       dir = bitAt(key, nlen);
-      n = dir === 0 ? (this.child0[n] as number) : (this.child1[n] as number);
+      n = dir === 0 ? this.child(n, 0) : this.child(n, 1);
     }
   }
 
@@ -167,27 +250,28 @@ export class PrefixTrie {
     const path: number[] = [];
     let n = this.root;
     while (n !== NONE) {
-      const nlen = this.lens[n] as number;
+      const nlen = this.len(n);
       if (nlen > len) return NONE;
-      if (nlen > 0 && (key ^ (this.keys[n] as number)) >>> (32 - nlen) !== 0) return NONE;
+      if (nlen > 0 && (key ^ this.key(n)) >>> (32 - nlen) !== 0) return NONE;
       if (nlen === len) break;
       path.push(n);
-      n = bitAt(key, nlen) === 0 ? (this.child0[n] as number) : (this.child1[n] as number);
+      n = bitAt(key, nlen) === 0 ? this.child(n, 0) : this.child(n, 1);
     }
     if (n === NONE) return NONE;
-    const old = this.slots[n] as number;
+    const old = this.slot(n);
     if (old === NONE) return NONE;
-    this.slots[n] = NONE;
+    this.setSlot(n, NONE);
     this.size -= 1;
+    this.dirDelete(key, len);
     // Collapse n and then its ancestors while they are branch points with fewer than two children.
     for (;;) {
-      if ((this.slots[n] as number) !== NONE) break;
-      const c0 = this.child0[n] as number;
-      const c1 = this.child1[n] as number;
+      if (this.slot(n) !== NONE) break;
+      const c0 = this.child(n, 0);
+      const c1 = this.child(n, 1);
       if (c0 !== NONE && c1 !== NONE) break;
       const only = c0 !== NONE ? c0 : c1;
       const parent = path.pop() ?? NONE;
-      const dir = parent === NONE ? 0 : bitAt(this.keys[n] as number, this.lens[parent] as number);
+      const dir = parent === NONE ? 0 : bitAt(this.key(n), this.len(parent));
       this.setChild(parent, dir, only);
       this.free.push(n);
       if (parent === NONE || only !== NONE) break;
@@ -201,19 +285,23 @@ export class PrefixTrie {
    * lookup that may reject a match (`fib_table_lookup`'s backtracking) walks. Writes into `out`
    * and their prefix lengths into `lens`, and returns how many.
    */
-  matches(addr: number, out: Int32Array, lens: Uint8Array): number {
+  matches(address: number, out: Int32Array, lens: Uint8Array): number {
+    const addr = address | 0; // an int32 for V8: no heap numbers for addresses ≥ 128.0.0.0
+    const rows = this.rows;
     let count = 0;
     let n = this.root;
     while (n !== NONE) {
-      const nlen = this.lens[n] as number;
-      if (nlen > 0 && (addr ^ (this.keys[n] as number)) >>> (32 - nlen) !== 0) break;
-      const slot = this.slots[n] as number;
+      const at = n << 2;
+      const meta = rows[at + 1] as number;
+      const nlen = meta & 63;
+      if (nlen > 0 && (addr ^ (rows[at] as number)) >>> (32 - nlen) !== 0) break;
+      const slot = (meta >> 6) - 1;
       if (slot !== NONE) {
         lens[count] = nlen;
         out[count++] = slot;
       }
       if (nlen === 32) break;
-      n = bitAt(addr, nlen) === 0 ? (this.child0[n] as number) : (this.child1[n] as number);
+      n = rows[at + 2 + ((addr >>> (31 - nlen)) & 1)] as number;
     }
     // Collected shortest first; the caller wants longest first.
     for (let i = 0, j = count - 1; i < j; i += 1, j -= 1) {
@@ -228,16 +316,30 @@ export class PrefixTrie {
   }
 
   /** The slot of the longest stored prefix containing `addr`, or -1. */
-  longest(addr: number): number {
+  longest(address: number): number {
+    const addr = address | 0;
+    const dir = this.dir;
+    if (dir !== undefined) {
+      const e = dir[addr >>> 8] as number;
+      if ((e & DEEP) === 0) {
+        this.lastLen = e & 63;
+        return (e >> 6) - 1;
+      }
+    }
+    const rows = this.rows;
     let best = NONE;
     let n = this.root;
     while (n !== NONE) {
-      const nlen = this.lens[n] as number;
-      if (nlen > 0 && (addr ^ (this.keys[n] as number)) >>> (32 - nlen) !== 0) break;
-      const slot = this.slots[n] as number;
-      if (slot !== NONE) best = slot;
+      const at = n << 2;
+      const meta = rows[at + 1] as number;
+      const nlen = meta & 63;
+      if (nlen > 0 && (addr ^ (rows[at] as number)) >>> (32 - nlen) !== 0) break;
+      if (meta >> 6 !== 0) {
+        best = (meta >> 6) - 1;
+        this.lastLen = nlen;
+      }
       if (nlen === 32) break;
-      n = bitAt(addr, nlen) === 0 ? (this.child0[n] as number) : (this.child1[n] as number);
+      n = rows[at + 2 + ((addr >>> (31 - nlen)) & 1)] as number;
     }
     return best;
   }
@@ -251,15 +353,15 @@ export class PrefixTrie {
     if (this.root !== NONE) stack.push(this.root);
     while (stack.length > 0) {
       const n = stack.pop() as number;
-      const key = this.keys[n] as number;
-      const len = this.lens[n] as number;
+      const key = this.key(n);
+      const len = this.len(n);
       // The largest key under n: skip the subtree if it is all below fromKey.
       const last = (key | (~prefixMask(len) >>> 0)) >>> 0;
       if (last < fromKey) continue;
-      const slot = this.slots[n] as number;
+      const slot = this.slot(n);
       if (slot !== NONE && key >= fromKey && !visit(key, len, slot)) return;
-      const c1 = this.child1[n] as number;
-      const c0 = this.child0[n] as number;
+      const c1 = this.child(n, 1);
+      const c0 = this.child(n, 0);
       if (c1 !== NONE) stack.push(c1);
       if (c0 !== NONE) stack.push(c0);
     }
