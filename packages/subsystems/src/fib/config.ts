@@ -177,10 +177,16 @@ export function rtmToFibConfig(
     cfg.hasGw = true;
     cfg.gw = be32(RTA.GATEWAY);
   }
-  if (tb.tb[RTA.VIA]) {
+  const via = tb.tb[RTA.VIA];
+  if (via) {
+    // fib_gw_from_via(): struct rtvia { family u16, addr[] }. rtnlkit models IPv4 gateways only:
+    // an IPv6 one (which Linux accepts for IPv4 routes) is refused here.
     hasVia = true;
-    // fib_gw_from_via(): rtnlkit models IPv4 gateways only.
-    throw new ErrnoError(Errno.EINVAL, 'Invalid RTA_VIA - invalid length');
+    if (via.data.byteLength < 2) throw new ErrnoError(Errno.EINVAL, 'Invalid attribute length for RTA_VIA');
+    const family = (via.data[0] as number) | ((via.data[1] as number) << 8);
+    if (family !== 2) throw new ErrnoError(Errno.EINVAL, 'Unsupported address family in RTA_VIA');
+    if (via.data.byteLength - 2 !== 4) throw new ErrnoError(Errno.EINVAL, 'Invalid IPv4 address in RTA_VIA');
+    cfg.gw = new DataView(via.data.buffer, via.data.byteOffset + 2, 4).getUint32(0, false);
   }
   if (tb.tb[RTA.PRIORITY]) cfg.priority = u32(RTA.PRIORITY);
   if (tb.tb[RTA.PREFSRC]) cfg.prefsrc = be32(RTA.PREFSRC);
