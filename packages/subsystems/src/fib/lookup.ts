@@ -57,7 +57,9 @@ function tryPrefix(
 ): FibResult | number | undefined {
   const scope = flow.scope ?? 0;
   const tos = flow.tos ?? 0;
-  for (const alias of table.slotAliases(slot)) {
+  const count = table.slotCount(slot);
+  for (let i = 0; i < count; i += 1) {
+    const alias = (count === 1 ? table.slotFirst(slot) : table.slotAliases(slot)[i]) as FibAlias;
     if (alias.tos && alias.tos !== tos) continue;
     const info = alias.info;
     if (info.dead) continue;

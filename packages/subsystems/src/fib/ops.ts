@@ -13,7 +13,7 @@ import { fibDumpInfo } from './fill';
 import { prefixMask } from './lpm';
 import { fibCreateInfo } from './nexthop';
 import { callFibNotifiers, type FibEvent, hasFibNotifiers } from './notifier';
-import type { FibAlias, FibInfo, FibNet, FibTable } from './table';
+import { type FibAlias, type FibInfo, type FibNet, type FibTable, fibAlias } from './table';
 
 /** `fib_valid_key_len()`. */
 function validKeyLen(key: number, len: number): void {
@@ -109,7 +109,7 @@ export async function fibTableInsert(rtnl: Rtnetlink, fib: FibNet, table: FibTab
         throw new ErrnoError(Errno.EEXIST);
       }
       const old = first;
-      const alias: FibAlias = { info: fi, type: cfg.type, tos: cfg.tos, tbId: table.id };
+      const alias = fibAlias(fi, cfg.type, cfg.tos, table.id);
       const next = list.slice();
       next[at] = alias;
       fib.hold(fi);
@@ -128,7 +128,7 @@ export async function fibTableInsert(rtnl: Rtnetlink, fib: FibNet, table: FibTab
   }
   if (!(cfg.nlFlags & NLM_F.CREATE)) throw new ErrnoError(Errno.ENOENT);
   nlFlags |= NLM_F.CREATE;
-  const alias: FibAlias = { info: fi, type: cfg.type, tos: cfg.tos, tbId: table.id };
+  const alias = fibAlias(fi, cfg.type, cfg.tos, table.id);
   const next = list.slice();
   next.splice(at, 0, alias);
   fib.hold(fi);

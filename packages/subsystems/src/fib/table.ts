@@ -47,6 +47,12 @@ export interface FibInfo {
   dead: boolean;
   /** Aliases using it (`fib_treeref`): dropped from the info cache at 0. */
   refs: number;
+  /**
+   * The alias objects made for this info, shared by every route with the same type, tos and
+   * table (a route's prefix lives in the trie, so a million routes through one gateway share
+   * one alias object).
+   */
+  aliases?: FibAlias[];
   /** The `fib_find_info` key. */
   readonly hashKey: string;
 }
@@ -71,8 +77,18 @@ export interface FibRoute {
 /** `struct fib_table`: one routing table, its prefixes in a trie. */
 export class FibTable {
   readonly trie = new PrefixTrie(64);
-  /** Alias lists by trie slot, each in the kernel's order (dscp descending, priority ascending). */
-  private lists: (readonly FibAlias[] | undefined)[] = [];
+  /**
+   * Alias lists by trie slot, each in the kernel's order (dscp descending, priority ascending).
+   * A prefix with one route (nearly all of them in a full table) stores the alias itself, not a
+   * one-element array: 50-odd bytes a route saved.
+   */
+  private lists: (FibAlias | readonly FibAlias[] | undefined)[] = [];
+
+  private listAt(slot: number): readonly FibAlias[] {
+    const entry = this.lists[slot];
+    if (entry === undefined) return EMPTY;
+    return Array.isArray(entry) ? (entry as readonly FibAlias[]) : [entry as FibAlias];
+  }
   private freeSlots: number[] = [];
   /** Routes held. */
   count = 0;
@@ -82,18 +98,30 @@ export class FibTable {
   /** The aliases of exactly `dst/len` (empty when none). */
   aliases(dst: number, len: number): readonly FibAlias[] {
     const slot = this.trie.get(dst, len);
-    return slot < 0 ? EMPTY : (this.lists[slot] ?? EMPTY);
+    return slot < 0 ? EMPTY : this.listAt(slot);
   }
 
   /** The aliases of a trie slot. */
   slotAliases(slot: number): readonly FibAlias[] {
-    return this.lists[slot] ?? EMPTY;
+    return this.listAt(slot);
+  }
+
+  /** The first alias of a slot, without building a list (the lookup fast path). */
+  slotFirst(slot: number): FibAlias | undefined {
+    const entry = this.lists[slot];
+    return Array.isArray(entry) ? (entry[0] as FibAlias | undefined) : (entry as FibAlias | undefined);
+  }
+
+  /** How many aliases a slot holds. */
+  slotCount(slot: number): number {
+    const entry = this.lists[slot];
+    return entry === undefined ? 0 : Array.isArray(entry) ? entry.length : 1;
   }
 
   /** Replaces the list of `dst/len` (a new array: readers keep the one they took). */
   setAliases(dst: number, len: number, list: readonly FibAlias[]): void {
     const slot = this.trie.get(dst, len);
-    const before = slot < 0 ? 0 : (this.lists[slot]?.length ?? 0);
+    const before = slot < 0 ? 0 : this.slotCount(slot);
     this.count += list.length - before;
     if (list.length === 0) {
       if (slot >= 0) {
@@ -103,12 +131,13 @@ export class FibTable {
       }
       return;
     }
+    const stored = list.length === 1 ? (list[0] as FibAlias) : list;
     if (slot >= 0) {
-      this.lists[slot] = list;
+      this.lists[slot] = stored;
       return;
     }
     const fresh = this.freeSlots.pop() ?? this.lists.length;
-    this.lists[fresh] = list;
+    this.lists[fresh] = stored;
     this.trie.set(dst, len, fresh);
   }
 
@@ -133,7 +162,7 @@ export class FibTable {
         return false;
       }
       runKey = key;
-      run.push((this.lists[slot] ?? EMPTY).map((alias) => ({ dst: key, dstLen: len, alias })));
+      run.push(this.listAt(slot).map((alias) => ({ dst: key, dstLen: len, alias })));
       return true;
     });
     if (!stopped && run.length > 0) flush();
@@ -151,6 +180,15 @@ export class FibTable {
 }
 
 const EMPTY: readonly FibAlias[] = Object.freeze([]);
+
+/** The shared alias of `info` with this type, tos and table. */
+export function fibAlias(info: FibInfo, type: number, tos: number, tbId: number): FibAlias {
+  if (!info.aliases) info.aliases = [];
+  for (const alias of info.aliases) if (alias.type === type && alias.tos === tos && alias.tbId === tbId) return alias;
+  const alias: FibAlias = { info, type, tos, tbId };
+  info.aliases.push(alias);
+  return alias;
+}
 
 /** The FIB state of one namespace. */
 export class FibNet {
