@@ -127,7 +127,7 @@ function route(type: number, flags: number, seq: number, r: Route, extra?: Attrs
         return out;
       });
       const all = new Uint8Array(parts.length * 16);
-      parts.forEach((p, i) => all.set(p, i * 16));
+      for (const [i, p] of parts.entries()) all.set(p, i * 16);
       b.attr(RTA.MULTIPATH, all);
     }
     extra?.(b);
