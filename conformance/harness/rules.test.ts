@@ -3,7 +3,7 @@
  * changes, and everything next to it still shows.
  */
 import { Buffer } from 'node:buffer';
-import { MODELLED_LINK_ATTRIBUTES } from '@rtnlkit/subsystems';
+import { MODELLED_LINK_ATTRIBUTES, MODELLED_ROUTE_ATTRIBUTES } from '@rtnlkit/subsystems';
 import { describe, expect, it } from 'vitest';
 import { newContext, type ReplyView, viewRecord } from './normalise';
 import {
@@ -213,8 +213,12 @@ function appendRouteCacheinfo(message: Uint8Array, fill: number): Uint8Array {
 }
 
 describe('rule 7: attributes the model does not cover', () => {
-  it('covers exactly the link attributes the link subsystem writes, and no address or route attribute yet', () => {
-    expect(MODEL_COVERAGE).toEqual({ link: [...MODELLED_LINK_ATTRIBUTES], address: [], route: [] });
+  it('covers exactly the link and route attributes the subsystems write, and no address attribute yet', () => {
+    expect(MODEL_COVERAGE).toEqual({
+      link: [...MODELLED_LINK_ATTRIBUTES],
+      address: [],
+      route: [...MODELLED_ROUTE_ATTRIBUTES],
+    });
   });
 
   it("drops Linux's uncovered attributes", () => {

@@ -131,7 +131,8 @@ export function maskTimestamps(family: MessageFamily, data: Uint8Array): string 
  * (and match Linux) or do not send it.
  *
  * Links: what `fillIfinfo` of @rtnlkit/subsystems writes (its `MODELLED_LINK_ATTRIBUTES`);
- * routes: what `fibDumpInfo` of @rtnlkit/subsystems writes; addresses: nothing yet.
+ * routes: what `fibDumpInfo` of @rtnlkit/subsystems writes (its `MODELLED_ROUTE_ATTRIBUTES`);
+ * addresses: nothing yet.
  */
 export const MODEL_COVERAGE: Coverage = {
   link: [

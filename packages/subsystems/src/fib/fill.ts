@@ -6,6 +6,21 @@ import { AF, NlMsgBuilder, RTA, RTMSG_LEN } from '@rtnlkit/core';
 import { RT_TABLE, RTNH_F, RTNH_LEN } from './constants';
 import type { FibInfo, FibNh } from './table';
 
+/**
+ * The route attributes `fibDumpInfo` writes, by spec name: what conformance compares
+ * (`MODEL_COVERAGE.route`). RTA_METRICS, encap, RTA_FLOW and the route cache's attributes are
+ * not modelled.
+ */
+export const MODELLED_ROUTE_ATTRIBUTES = [
+  'table',
+  'dst',
+  'priority',
+  'prefsrc',
+  'gateway',
+  'oif',
+  'multipath',
+] as const;
+
 /** `struct fib_rt_info`: what one filled route says. */
 export interface FibRtInfo {
   readonly info: FibInfo;

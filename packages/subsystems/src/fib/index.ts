@@ -1,7 +1,7 @@
 export { type FibConfig, fibConfig, type NhConfig, parseMultipath, rtmIpv4Policy, rtmToFibConfig } from './config';
 export { FIB_PROPS, RT_SCOPE, RT_TABLE, RTM_F, RTN_MAX, RTNH_F, RTPROT } from './constants';
 export { registerFibNetdevEvent, setFibIfaddrLister } from './events';
-export { type FibRtInfo, fibDumpInfo } from './fill';
+export { type FibRtInfo, fibDumpInfo, MODELLED_ROUTE_ATTRIBUTES } from './fill';
 export { inetDumpFib, inetRtmGetroute } from './getroute';
 export { type FibIfaddr, fibAddIfaddr, fibDelIfaddr, fibMagic } from './ifaddr';
 export { FIB_LOOKUP, type FibResult, type Flow, fibLookup, fibTableLookup, inetAddrTypeTable } from './lookup';
