@@ -132,7 +132,8 @@ export function maskTimestamps(family: MessageFamily, data: Uint8Array): string 
  *
  * Links: what `fillIfinfo` of @rtnlkit/subsystems writes (its `MODELLED_LINK_ATTRIBUTES`), and
  * IFLA_INET_CONF inside IFLA_AF_SPEC (devinet's af ops);
- * addresses: everything `inet_fill_ifaddr()` writes (devinet); routes: nothing yet.
+ * addresses: everything `inet_fill_ifaddr()` writes (devinet);
+ * routes: what `fibDumpInfo` of @rtnlkit/subsystems writes (its `MODELLED_ROUTE_ATTRIBUTES`).
  */
 export const MODEL_COVERAGE: Coverage = {
   link: [
@@ -172,7 +173,7 @@ export const MODEL_COVERAGE: Coverage = {
     'af-spec.inet.conf',
   ],
   address: ['target-netnsid', 'address', 'local', 'broadcast', 'label', 'proto', 'flags', 'rt-priority', 'cacheinfo'],
-  route: [],
+  route: ['table', 'dst', 'priority', 'prefsrc', 'gateway', 'oif', 'multipath'],
 };
 
 /** Whether `path` (no occurrence suffixes) is covered by `coverage`, itself or through a `.*`. */

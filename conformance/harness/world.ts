@@ -2,12 +2,13 @@
  * The fresh rtnlkit every scenario runs against, one per scenario and strategy variant: the
  * dispatcher with every subsystem that has landed installed (the link subsystem: netns,
  * the device tables, lo in every namespace, link kinds ifb, bridge, veth and macvlan, RTM_GETLINK, SETLINK,
- * NEWLINK and DELLINK; devinet: IPv4 addresses), so that every scenario sees the whole
+ * NEWLINK and DELLINK; devinet: IPv4 addresses; the IPv4 FIB: RTM_NEWROUTE, DELROUTE and GETROUTE),
+ * so that every scenario sees the whole
  * model, as every request to Linux sees the whole kernel.
  */
 import { readFileSync } from 'node:fs';
 import { LockEnv, Rtnetlink } from '@rtnlkit/core';
-import { devinetSubsystem, linkSubsystem } from '@rtnlkit/subsystems';
+import { devinetSubsystem, fibSubsystem, linkSubsystem } from '@rtnlkit/subsystems';
 import type { StrategyVariant } from './strategies';
 import type { World } from './types';
 
@@ -41,5 +42,7 @@ export async function createWorld(variant: StrategyVariant): Promise<RtnlkitWorl
   // vlan; vxlan is not modelled), and the machine's possible CPUs give veth its queue counts.
   await rtnl.install(linkSubsystem({ kinds: KERNEL_LINK_KINDS, possibleCpus: possibleCpus() }));
   await rtnl.install(devinetSubsystem());
+  // The IPv4 FIB: tables, RTM_NEWROUTE / DELROUTE / GETROUTE, fib_netdev_event.
+  await rtnl.install(fibSubsystem());
   return { rtnl, env, strategy: variant.name };
 }

@@ -4,7 +4,7 @@
  *
  * The pieces land issue by issue; see this package's README for what is here today.
  */
-
 export * from './devinet/index';
+export * from './fib/index';
 export * from './link/index';
 export * from './netns/index';

@@ -18,7 +18,9 @@ export const INFINITY_LIFE_TIME = 0xffffffff;
 export const IPV4_MIN_MTU = 68;
 
 /** `RT_SCOPE_*`. */
-export const RT_SCOPE = { UNIVERSE: 0, SITE: 200, LINK: 253, HOST: 254, NOWHERE: 255 } as const;
+import { RT_SCOPE } from '../fib/constants';
+
+export { RT_SCOPE };
 
 /**
  * One IPv4 address (`struct in_ifaddr`). Addresses are u32 numbers in host order of the dotted

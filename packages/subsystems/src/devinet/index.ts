@@ -32,7 +32,6 @@ export {
   inetMakeMask,
   ipv4Number,
   ipv4String,
-  RT_SCOPE,
 } from './in-device';
 export { addrChkSchedule, checkLifetime } from './lifetime';
 export {
