@@ -4,7 +4,7 @@
  * line that names it.
  */
 import { Buffer } from 'node:buffer';
-import { buildAck, NLM_F, NLMSG, readHeader } from '@rtnlkit/core';
+import { AF, buildAck, NLM_F, NLMSG, RTM, readHeader } from '@rtnlkit/core';
 import { describe, expect, it } from 'vitest';
 import { message } from './build';
 import { datagramBytes, STATE_SEQ } from './plan';
@@ -23,6 +23,7 @@ import {
   withData,
 } from './test-support';
 import type { Scenario, SideResult, StateKind } from './types';
+import { createWorld } from './world';
 
 const EVERYTHING: Coverage = { link: ['*'], address: ['*'], route: ['*'] };
 
@@ -96,10 +97,16 @@ describe('runRtnlkit and judgeScenario', () => {
   });
 
   it('reports what rtnlkit has no handler for yet', async () => {
+    // A world without the IPv4 FIB's handlers: route dumps have none.
+    const withoutFib = async (variant: Parameters<typeof createWorld>[0]) => {
+      const world = await createWorld(variant);
+      world.rtnl.handlers.unregister(AF.INET, RTM.GETROUTE);
+      return world;
+    };
     const [outcome] = await judgeScenario(scenario, kernelResult(), STRATEGY_VARIANTS.slice(0, 1), {
       coverage: EVERYTHING,
+      makeWorld: withoutFib,
     });
-    // The IPv4 FIB has not landed in this world: route dumps have no handler.
     expect(outcome?.differences).toContain('state routes: kernel sent 3 replies, rtnlkit 1');
     expect(outcome?.differences).toContain(
       'state routes, reply 1: kernel RTM_NEWROUTE flags=MULTI|DUMP_FILTERED seq=<state routes>, rtnlkit NLMSG_ERROR errno=EOPNOTSUPP seq=<state routes>',
