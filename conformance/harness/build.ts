@@ -6,9 +6,13 @@ import {
   encodeIfAddrMsg,
   encodeIfInfoMsg,
   encodeRtMsg,
+  IFLA,
+  IFLA_INFO,
   type IfAddrMsg,
   type IfInfoMsg,
+  NLM_F,
   NlMsgBuilder,
+  RTM,
   type RtMsg,
 } from '@rtnlkit/core';
 
@@ -31,6 +35,27 @@ export function message(
 
 export const ifinfomsg = (fields: Partial<IfInfoMsg> = {}): Uint8Array =>
   encodeIfInfoMsg({ family: 0, type: 0, index: 0, flags: 0, change: 0, ...fields });
+
+/** A link message: an ifinfomsg with `fields`, then the attributes `attrs` writes. */
+export const linkMessage = (
+  type: number,
+  flags: number,
+  seq: number,
+  fields: Partial<IfInfoMsg> = {},
+  attrs: (b: NlMsgBuilder) => void = () => {},
+): Uint8Array =>
+  message(type, flags, seq, (b) => {
+    b.bytes(ifinfomsg(fields));
+    attrs(b);
+  });
+
+/** `ip link add NAME [more] type ifb` (NLM_F_REQUEST | ACK | CREATE | EXCL). */
+export const addIfbMessage = (seq: number, name: string, more: (b: NlMsgBuilder) => void = () => {}): Uint8Array =>
+  linkMessage(RTM.NEWLINK, NLM_F.REQUEST | NLM_F.ACK | NLM_F.CREATE | NLM_F.EXCL, seq, {}, (b) => {
+    b.string(IFLA.IFNAME, name);
+    more(b);
+    b.nest(IFLA.LINKINFO, (n) => n.string(IFLA_INFO.KIND, 'ifb'));
+  });
 
 export const ifaddrmsg = (fields: Partial<IfAddrMsg> = {}): Uint8Array =>
   encodeIfAddrMsg({ family: 0, prefixlen: 0, flags: 0, scope: 0, index: 0, ...fields });

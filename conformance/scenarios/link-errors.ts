@@ -3,31 +3,14 @@
  * IFLA_MAP / IFLA_PROTINFO on creation, namespace selectors GETLINK refuses, a `%d` pattern that
  * runs out of units.
  */
-import { IFLA, IFLA_INFO, NLM_F, type NlMsgBuilder, RTM } from '@rtnlkit/core';
-import { ifinfomsg, message } from '../harness/build';
+import { IFLA, NLM_F, RTM } from '@rtnlkit/core';
+import { addIfbMessage, linkMessage } from '../harness/build';
 import type { Scenario } from '../harness/types';
 
 const REQ_ACK = NLM_F.REQUEST | NLM_F.ACK;
-const ADD = REQ_ACK | NLM_F.CREATE | NLM_F.EXCL;
 
-const link = (
-  type: number,
-  flags: number,
-  seq: number,
-  fields: Parameters<typeof ifinfomsg>[0],
-  attrs: (b: NlMsgBuilder) => void = () => {},
-) =>
-  message(type, flags, seq, (b) => {
-    b.bytes(ifinfomsg(fields));
-    attrs(b);
-  });
-
-const addIfb = (seq: number, name: string, more: (b: NlMsgBuilder) => void = () => {}) =>
-  link(RTM.NEWLINK, ADD, seq, {}, (b) => {
-    b.string(IFLA.IFNAME, name);
-    more(b);
-    b.nest(IFLA.LINKINFO, (n) => n.string(IFLA_INFO.KIND, 'ifb'));
-  });
+const link = linkMessage;
+const addIfb = addIfbMessage;
 
 /** A 13-byte prefix: units 0–99 fit in IFNAMSIZ - 1 bytes, unit 100 does not. */
 const LONG = 'abcdefghijklm';

@@ -5,7 +5,7 @@
  * fd 3 (PEER_NS_FD); its devices are compared through GETLINK with IFLA_TARGET_NETNSID 0.
  */
 import { IFF, IFLA, IFLA_INFO, NLM_F, type NlMsgBuilder, RTM, RTNLGRP } from '@rtnlkit/core';
-import { ifinfomsg, message } from '../harness/build';
+import { addIfbMessage, ifinfomsg, linkMessage } from '../harness/build';
 import { PEER_NS_FD, type Scenario } from '../harness/types';
 
 const REQ_ACK = NLM_F.REQUEST | NLM_F.ACK;
@@ -13,24 +13,8 @@ const ADD = REQ_ACK | NLM_F.CREATE | NLM_F.EXCL;
 /** The id init's side gives the peer namespace on its first move there (`peernet2id_alloc`: 0). */
 const PEER_ID = 0;
 
-const link = (
-  type: number,
-  flags: number,
-  seq: number,
-  fields: Parameters<typeof ifinfomsg>[0],
-  attrs: (b: NlMsgBuilder) => void = () => {},
-) =>
-  message(type, flags, seq, (b) => {
-    b.bytes(ifinfomsg(fields));
-    attrs(b);
-  });
-
-const addIfb = (seq: number, name: string, more: (b: NlMsgBuilder) => void = () => {}) =>
-  link(RTM.NEWLINK, ADD, seq, {}, (b) => {
-    b.string(IFLA.IFNAME, name);
-    more(b);
-    b.nest(IFLA.LINKINFO, (n) => n.string(IFLA_INFO.KIND, 'ifb'));
-  });
+const link = linkMessage;
+const addIfb = addIfbMessage;
 const toPeer = (b: NlMsgBuilder) => b.u32(IFLA.NET_NS_FD, PEER_NS_FD);
 const inPeer = (b: NlMsgBuilder) => b.s32(IFLA.TARGET_NETNSID, PEER_ID);
 /** A link dump of the peer namespace (by its id). */
