@@ -7,8 +7,8 @@
  * Devices are ifb (carrier on when up) and veth (carrier only when both ends are up). lo stays
  * down: bringing it up would give Linux 127.0.0.1 and its local routes, which need devinet.
  */
-import { IFF, IFLA, IFLA_INFO, NLM_F, type NlMsgBuilder, RTA, RTM, RTN, RTNLGRP } from '@rtnlkit/core';
-import { ifinfomsg, message, rtmsg } from '../harness/build';
+import { AF, IFF, IFLA, IFLA_INFO, ipv4Bytes, NLM_F, type NlMsgBuilder, RTA, RTM, RTN, RTNLGRP } from '@rtnlkit/core';
+import { ifinfomsg, message, type RouteSpec, routeMessage, rtmsg } from '../harness/build';
 import type { Scenario } from '../harness/types';
 
 const REQ_ACK = NLM_F.REQUEST | NLM_F.ACK;
@@ -23,12 +23,9 @@ const SOCKET = { admin: true, options: ['NETLINK_EXT_ACK'] } as const;
 const STRICT = { admin: true, options: ['NETLINK_EXT_ACK', 'NETLINK_GET_STRICT_CHK'] } as const;
 const LISTEN = { admin: true, options: ['NETLINK_EXT_ACK'], groups: [RTNLGRP.IPV4_ROUTE] } as const;
 
-const AF_INET = 2;
 const MAIN = 254;
 const SCOPE_LINK = 253;
 const SCOPE_HOST = 254;
-const SCOPE_NOWHERE = 255;
-const PROTO_BOOT = 3;
 const RTNH_F_ONLINK = 4;
 const RTM_F_FIB_MATCH = 0x2000;
 /** ifindexes in a fresh namespace: lo is 1, then the setup's devices in order. */
@@ -74,70 +71,10 @@ const veth = (seq: number, name: string, peer: string) =>
     });
   });
 
-function ip(address: string): Uint8Array {
-  return new Uint8Array(address.split('.').map(Number));
-}
-
-interface Route {
-  dst?: string;
-  len?: number;
-  type?: number;
-  scope?: number;
-  table?: number;
-  tos?: number;
-  flags?: number;
-  gw?: string;
-  oif?: number;
-  metric?: number;
-  nexthops?: { gw: string; oif: number }[];
-  protocol?: number;
-}
-
-/** A route request as iproute2 builds it (proto boot, scope universe, unicast; del: scope nowhere). */
-function route(type: number, flags: number, seq: number, r: Route, extra?: Attrs): Uint8Array {
-  const del = type === RTM.DELROUTE;
-  const table = r.table ?? MAIN;
-  return message(type, flags, seq, (b) => {
-    b.bytes(
-      rtmsg({
-        family: AF_INET,
-        dstLen: r.len ?? 32,
-        tos: r.tos ?? 0,
-        table: table < 256 ? table : 0,
-        protocol: r.protocol ?? (del ? 0 : PROTO_BOOT),
-        scope: r.scope ?? (del ? SCOPE_NOWHERE : 0),
-        type: r.type ?? (del ? 0 : RTN.UNICAST),
-        flags: r.flags ?? 0,
-      }),
-    );
-    if (table >= 256) b.u32(RTA.TABLE, table);
-    if (r.dst) b.attr(RTA.DST, ip(r.dst));
-    if (r.metric !== undefined) b.u32(RTA.PRIORITY, r.metric);
-    if (r.gw) b.attr(RTA.GATEWAY, ip(r.gw));
-    if (r.oif !== undefined) b.u32(RTA.OIF, r.oif);
-    if (r.nexthops) {
-      const parts = r.nexthops.map((nh) => {
-        const out = new Uint8Array(16);
-        const v = new DataView(out.buffer);
-        v.setUint16(0, 16, true);
-        v.setInt32(4, nh.oif, true);
-        v.setUint16(8, 8, true);
-        v.setUint16(10, RTA.GATEWAY, true);
-        out.set(ip(nh.gw), 12);
-        return out;
-      });
-      const all = new Uint8Array(parts.length * 16);
-      for (const [i, p] of parts.entries()) all.set(p, i * 16);
-      b.attr(RTA.MULTIPATH, all);
-    }
-    extra?.(b);
-  });
-}
-
-const add = (seq: number, r: Route) => route(RTM.NEWROUTE, ADD, seq, r);
-const del = (seq: number, r: Route) => route(RTM.DELROUTE, REQ_ACK, seq, r);
+const add = (seq: number, r: RouteSpec) => routeMessage(RTM.NEWROUTE, ADD, seq, r);
+const del = (seq: number, r: RouteSpec) => routeMessage(RTM.DELROUTE, REQ_ACK, seq, r);
 /** `ip route add DST/LEN dev DEV` (scope link, as iproute2 picks for a route without gateway). */
-const devRoute = (seq: number, dst: string, len: number, oif: number, more: Route = {}) =>
+const devRoute = (seq: number, dst: string, len: number, oif: number, more: RouteSpec = {}) =>
   add(seq, { dst, len, oif, scope: SCOPE_LINK, ...more });
 /** The two connected-route stand-ins most scenarios start from. */
 const CONNECTED = [
@@ -150,14 +87,14 @@ const CONNECTED = [
 /** `ip route get [fibmatch] DST [oif N]`. */
 const get = (seq: number, dst: string, flags = 0, oif?: number) =>
   message(RTM.GETROUTE, NLM_F.REQUEST, seq, (b) => {
-    b.bytes(rtmsg({ family: AF_INET, dstLen: 32, flags }));
-    b.attr(RTA.DST, ip(dst));
+    b.bytes(rtmsg({ family: AF.INET, dstLen: 32, flags }));
+    b.attr(RTA.DST, ipv4Bytes(dst));
     if (oif !== undefined) b.u32(RTA.OIF, oif);
   });
 /** `ip route show table all` and filtered forms. */
 const dump = (seq: number, fields: Parameters<typeof rtmsg>[0] = {}, attrs?: Attrs) =>
   message(RTM.GETROUTE, DUMP, seq, (b) => {
-    b.bytes(rtmsg({ family: AF_INET, ...fields }));
+    b.bytes(rtmsg({ family: AF.INET, ...fields }));
     attrs?.(b);
   });
 
@@ -218,11 +155,11 @@ export const scenarios: Scenario[] = [
     steps: [
       {
         title: 'ip route prepend … via 192.0.2.2',
-        send: route(RTM.NEWROUTE, PREPEND, 1, { dst: '172.16.104.0', len: 24, gw: '192.0.2.2' }),
+        send: routeMessage(RTM.NEWROUTE, PREPEND, 1, { dst: '172.16.104.0', len: 24, gw: '192.0.2.2' }),
       },
       {
         title: 'the same again: EEXIST',
-        send: route(RTM.NEWROUTE, PREPEND, 2, { dst: '172.16.104.0', len: 24, gw: '192.0.2.2' }),
+        send: routeMessage(RTM.NEWROUTE, PREPEND, 2, { dst: '172.16.104.0', len: 24, gw: '192.0.2.2' }),
       },
     ],
     state: ['routes'],
@@ -240,15 +177,15 @@ export const scenarios: Scenario[] = [
     steps: [
       {
         title: 'append via 192.0.2.2',
-        send: route(RTM.NEWROUTE, APPEND, 1, { dst: '172.16.104.0', len: 24, gw: '192.0.2.2' }),
+        send: routeMessage(RTM.NEWROUTE, APPEND, 1, { dst: '172.16.104.0', len: 24, gw: '192.0.2.2' }),
       },
       {
         title: 'append dev ifb1',
-        send: route(RTM.NEWROUTE, APPEND, 2, { dst: '172.16.104.0', len: 24, oif: IFB1, scope: SCOPE_LINK }),
+        send: routeMessage(RTM.NEWROUTE, APPEND, 2, { dst: '172.16.104.0', len: 24, oif: IFB1, scope: SCOPE_LINK }),
       },
       {
         title: 'append onto unreachable',
-        send: route(RTM.NEWROUTE, APPEND, 3, { dst: '172.16.105.0', len: 24, gw: '192.0.2.2' }),
+        send: routeMessage(RTM.NEWROUTE, APPEND, 3, { dst: '172.16.105.0', len: 24, gw: '192.0.2.2' }),
       },
     ],
     state: ['routes'],
@@ -262,19 +199,19 @@ export const scenarios: Scenario[] = [
     steps: [
       {
         title: 'replace via 192.0.2.2',
-        send: route(RTM.NEWROUTE, REPLACE, 1, { dst: '172.16.104.0', len: 24, gw: '192.0.2.2' }),
+        send: routeMessage(RTM.NEWROUTE, REPLACE, 1, { dst: '172.16.104.0', len: 24, gw: '192.0.2.2' }),
       },
       {
         title: 'replace by itself',
-        send: route(RTM.NEWROUTE, REPLACE, 2, { dst: '172.16.104.0', len: 24, gw: '192.0.2.2' }),
+        send: routeMessage(RTM.NEWROUTE, REPLACE, 2, { dst: '172.16.104.0', len: 24, gw: '192.0.2.2' }),
       },
       {
         title: 'replace unreachable',
-        send: route(RTM.NEWROUTE, REPLACE, 3, { dst: '172.16.104.0', len: 24, type: RTN.UNREACHABLE }),
+        send: routeMessage(RTM.NEWROUTE, REPLACE, 3, { dst: '172.16.104.0', len: 24, type: RTN.UNREACHABLE }),
       },
       {
         title: 'replace a new prefix: created',
-        send: route(RTM.NEWROUTE, REPLACE, 4, { dst: '172.16.106.0', len: 24, gw: '192.0.2.2' }),
+        send: routeMessage(RTM.NEWROUTE, REPLACE, 4, { dst: '172.16.106.0', len: 24, gw: '192.0.2.2' }),
       },
     ],
     state: ['routes'],
@@ -288,15 +225,15 @@ export const scenarios: Scenario[] = [
     steps: [
       {
         title: 'ip route change 172.16.105.0/24',
-        send: route(RTM.NEWROUTE, CHANGE, 1, { dst: '172.16.105.0', len: 24, gw: '192.0.2.2' }),
+        send: routeMessage(RTM.NEWROUTE, CHANGE, 1, { dst: '172.16.105.0', len: 24, gw: '192.0.2.2' }),
       },
       {
         title: 'replace via 10.9.9.9',
-        send: route(RTM.NEWROUTE, REPLACE, 2, { dst: '172.16.104.0', len: 24, gw: '10.9.9.9' }),
+        send: routeMessage(RTM.NEWROUTE, REPLACE, 2, { dst: '172.16.104.0', len: 24, gw: '10.9.9.9' }),
       },
       {
         title: 'replace with a multipath whose 2nd nexthop is invalid',
-        send: route(RTM.NEWROUTE, REPLACE, 3, {
+        send: routeMessage(RTM.NEWROUTE, REPLACE, 3, {
           dst: '172.16.104.0',
           len: 24,
           nexthops: [
@@ -439,8 +376,8 @@ export const scenarios: Scenario[] = [
       { title: 'prefsrc 192.0.2.77', send: devRoute(8, '10.0.0.0', 8, IFB0, {}) },
       {
         title: 'prefsrc not a local address',
-        send: route(RTM.NEWROUTE, ADD, 9, { dst: '10.9.0.0', len: 16, oif: IFB0, scope: SCOPE_LINK }, (b) =>
-          b.attr(RTA.PREFSRC, ip('192.0.2.77')),
+        send: routeMessage(RTM.NEWROUTE, ADD, 9, { dst: '10.9.0.0', len: 16, oif: IFB0, scope: SCOPE_LINK }, (b) =>
+          b.attr(RTA.PREFSRC, ipv4Bytes('192.0.2.77')),
         ),
       },
     ],
@@ -581,7 +518,7 @@ export const scenarios: Scenario[] = [
       { title: 'oif 99', send: dump(4, {}, (b) => b.u32(RTA.OIF, 99)) },
       { title: 'rtm_dst_len 8', send: dump(5, { dstLen: 8 }) },
       { title: 'rtm_flags 1', send: dump(6, { flags: 1 }) },
-      { title: 'RTA_GATEWAY', send: dump(7, {}, (b) => b.attr(RTA.GATEWAY, ip('192.0.2.2'))) },
+      { title: 'RTA_GATEWAY', send: dump(7, {}, (b) => b.attr(RTA.GATEWAY, ipv4Bytes('192.0.2.2'))) },
     ],
   },
   {
@@ -607,7 +544,7 @@ export const scenarios: Scenario[] = [
       {
         title: 'rtm_table 254',
         send: message(RTM.GETROUTE, NLM_F.REQUEST, 1, (b) =>
-          b.bytes(rtmsg({ family: AF_INET, dstLen: 32, table: MAIN })).attr(RTA.DST, ip('192.0.2.1')),
+          b.bytes(rtmsg({ family: AF.INET, dstLen: 32, table: MAIN })).attr(RTA.DST, ipv4Bytes('192.0.2.1')),
         ),
       },
       { title: 'rtm_flags 0x4', send: get(2, '192.0.2.1', 0x4) },
@@ -615,15 +552,15 @@ export const scenarios: Scenario[] = [
         title: 'RTA_GATEWAY',
         send: message(RTM.GETROUTE, NLM_F.REQUEST, 3, (b) =>
           b
-            .bytes(rtmsg({ family: AF_INET, dstLen: 32 }))
-            .attr(RTA.DST, ip('192.0.2.1'))
-            .attr(RTA.GATEWAY, ip('192.0.2.1')),
+            .bytes(rtmsg({ family: AF.INET, dstLen: 32 }))
+            .attr(RTA.DST, ipv4Bytes('192.0.2.1'))
+            .attr(RTA.GATEWAY, ipv4Bytes('192.0.2.1')),
         ),
       },
       {
         title: 'RTA_DST, dst_len 0',
         send: message(RTM.GETROUTE, NLM_F.REQUEST, 4, (b) =>
-          b.bytes(rtmsg({ family: AF_INET })).attr(RTA.DST, ip('192.0.2.1')),
+          b.bytes(rtmsg({ family: AF.INET })).attr(RTA.DST, ipv4Bytes('192.0.2.1')),
         ),
       },
       { title: 'fibmatch 192.0.2.1', send: get(5, '192.0.2.1', RTM_F_FIB_MATCH) },

@@ -124,6 +124,15 @@ export const RTNLGRP = {
   STATS: 36,
 } as const;
 
+/** `enum rt_class_t`: the reserved routing table ids. */
+export const RT_TABLE = { UNSPEC: 0, COMPAT: 252, DEFAULT: 253, MAIN: 254, LOCAL: 255 } as const;
+
+/** `enum rt_scope_t`: route and address scopes (shared by rtmsg and ifaddrmsg). */
+export const RT_SCOPE = { UNIVERSE: 0, SITE: 200, LINK: 253, HOST: 254, NOWHERE: 255 } as const;
+
+/** `RTPROT_*`: who installed a route (rtm_protocol); the values up to STATIC are the kernel's own. */
+export const RTPROT = { UNSPEC: 0, REDIRECT: 1, KERNEL: 2, BOOT: 3, STATIC: 4 } as const;
+
 /** Size of a dump buffer before the reader has said how much it reads: SKB_WITH_OVERHEAD(4096). */
 export const NLMSG_GOODSIZE = 3776;
 /** The most a reader's recvmsg() size raises the dump buffer to (`max_recvmsg_len` cap). */

@@ -3,7 +3,7 @@
  * device from NETDEV_REGISTER to NETDEV_UNREGISTER, 127.0.0.1/8 on loopback at NETDEV_UP,
  * labels that follow a rename, and IPv4 off while the MTU is below 68.
  */
-import { IFF, NOTIFY_DONE, RTM, type Rtnetlink } from '@rtnlkit/core';
+import { IFF, NOTIFY_DONE, RT_SCOPE, RTM, type Rtnetlink } from '@rtnlkit/core';
 import { NETDEV, type NetdevNotifierInfo, registerNetdeviceNotifier } from '../link/events';
 import type { NetDevice } from '../link/netdevice';
 import { defaultDevconf, IPV4_DEVCONF } from './devconf';
@@ -17,7 +17,6 @@ import {
   inDevGet,
   inDevSet,
   inetMakeMask,
-  RT_SCOPE,
 } from './in-device';
 
 /** `INADDR_LOOPBACK`. */

@@ -9,6 +9,7 @@
 import { Errno, ErrnoError, IFA_F, type Net, notifierToErrno, RTM, type Rtnetlink } from '@rtnlkit/core';
 import { NETDEV } from '../link/events';
 import { type InValidatorInfo, inetaddrChains } from './chains';
+import { inetFibHooks } from './fib-hooks';
 import { type IfaOrigin, rtmsgIfa } from './fill';
 import { INFINITY_LIFE_TIME, type InDevice, type InIfaddr, inetIfaMatch } from './in-device';
 import { addrChkSchedule } from './lifetime';
@@ -110,8 +111,9 @@ export async function inetInsertIfa(rtnl: Rtnetlink, ifa: InIfaddr, origin?: Ifa
  * NETDEV_DOWN, with RTM_NEWADDR + NETDEV_UP, and moves to where primaries go. A dead in_device
  * (being destroyed) promotes nothing.
  *
- * Not modelled: the kernel also calls `fib_del_ifaddr()` / `fib_add_ifaddr()` directly for the
- * promoted subnet's routes (their prefsrc changes); the FIB must redo them on the notifications.
+ * On promotion the subnet's secondaries change primary, and with it their routes' prefsrc: their
+ * routes are removed while every address is still listed (`fib_del_ifaddr(ifa, ifa1)`) and added
+ * back after the promotion (`fib_add_ifaddr()`), straight into the FIB ({@link inetFibHooks}).
  */
 export async function inetDelIfa(rtnl: Rtnetlink, ifa1: InIfaddr, origin?: IfaOrigin): Promise<void> {
   const inDev = ifa1.inDev;
@@ -134,6 +136,11 @@ export async function inetDelIfa(rtnl: Rtnetlink, ifa1: InIfaddr, origin?: IfaOr
         break;
       }
     }
+  }
+  const fib = inetFibHooks(rtnl);
+  if (promote && fib) {
+    for (const ifa of inDev.ifaList.slice(inDev.ifaList.indexOf(promote)))
+      if (ifa1.mask === ifa.mask && inetIfaMatch(ifa1.address, ifa)) await fib.delIfaddr(ifa, ifa1);
   }
   // 2. Unlink it. 3. Announce the deletion: message first, then the notifier.
   const slot = inDev.ifaList.indexOf(ifa1);
@@ -159,5 +166,10 @@ export async function inetDelIfa(rtnl: Rtnetlink, ifa1: InIfaddr, origin?: IfaOr
     publish(inDev, [...rest.slice(0, lastPrim), promote, ...rest.slice(lastPrim)]);
     rtmsgIfa(rtnl, RTM.NEWADDR, promote, origin);
     await chain.call(NETDEV.UP, promote);
+    if (fib) {
+      const after = inDev.ifaList;
+      for (const ifa of after.slice(after.indexOf(promote) + 1))
+        if (ifa1.mask === ifa.mask && inetIfaMatch(ifa1.address, ifa)) await fib.addIfaddr(ifa);
+    }
   }
 }

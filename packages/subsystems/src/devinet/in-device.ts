@@ -17,11 +17,6 @@ export const INFINITY_LIFE_TIME = 0xffffffff;
 /** `IPV4_MIN_MTU`: below it a device has no IPv4 (`inetdev_valid_mtu()`). */
 export const IPV4_MIN_MTU = 68;
 
-/** `RT_SCOPE_*`. */
-import { RT_SCOPE } from '../fib/constants';
-
-export { RT_SCOPE };
-
 /**
  * One IPv4 address (`struct in_ifaddr`). Addresses are u32 numbers in host order of the dotted
  * quad (10.0.0.1 is 0x0a000001); {@link ipv4String} prints one.
@@ -68,6 +63,14 @@ export function inetMakeMask(prefixlen: number): number {
 /** `inet_ifa_match()`: `addr` is in `ifa`'s subnet (of its `ifa_address`). */
 export function inetIfaMatch(addr: number, ifa: Pick<InIfaddr, 'address' | 'mask'>): boolean {
   return ((addr ^ ifa.address) & ifa.mask) === 0;
+}
+
+/**
+ * `inet_ifa_byprefix()`: the first address of `inDev` with this mask whose subnet holds `prefix`
+ * (primaries come first in the list, so the subnet's primary when there is one).
+ */
+export function inetIfaByprefix(inDev: InDevice, prefix: number, mask: number): InIfaddr | undefined {
+  return inDev.ifaList.find((ifa) => ifa.mask === mask && inetIfaMatch(prefix, ifa));
 }
 
 /** 0x0a000001 → "10.0.0.1". */

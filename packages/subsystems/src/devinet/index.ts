@@ -11,6 +11,7 @@ export {
 export { defaultDevconf, IPV4_DEVCONF, IPV4_DEVCONF_MAX, type NetDevconf, netDevconf } from './devconf';
 export { inetBaseSeq, inetDumpIfaddr } from './dump';
 export { inetdevDestroy, inetdevEvent, inetdevInit, registerInetdevEvent } from './events';
+export { type InetFibHooks, inetFibHooks, setInetFibHooks } from './fib-hooks';
 export {
   type IfaOrigin,
   type InetFillArgs,
@@ -28,6 +29,7 @@ export {
   type InIfaddr,
   IPV4_MIN_MTU,
   inDevGet,
+  inetIfaByprefix,
   inetIfaMatch,
   inetMakeMask,
   ipv4Number,

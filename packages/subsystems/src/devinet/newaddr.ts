@@ -23,6 +23,7 @@ import {
   RTM,
 } from '@rtnlkit/core';
 import { linkTable } from '../link/table';
+import { inetFibHooks } from './fib-hooks';
 import type { IfaOrigin } from './fill';
 import { rtmsgIfa } from './fill';
 import { inetAllocIfa, inetDelIfa, inetInsertIfa, setIfaLifetime } from './ifa';
@@ -138,7 +139,8 @@ function findMatchingIfa(ifa: InIfaddr): InIfaddr | undefined {
  * `inet_rtm_newaddr()`: IFA_LOCAL 0.0.0.0 is silently ignored; a new address is inserted
  * (NLM_F_CREATE is not required: "userspace already relies on not having to provide this"); an
  * existing one is EEXIST "ipv4: Address already assigned" unless NLM_F_REPLACE without
- * NLM_F_EXCL, which updates its metric, proto and lifetimes and announces it again.
+ * NLM_F_EXCL, which updates its metric (moving its prefix route), proto and lifetimes and announces
+ * it again.
  */
 export async function inetRtmNewaddr(req: DoitRequest): Promise<void> {
   const { tb, validLft, preferredLft } = (req.prepared?.data as ValidatedAddr | undefined) ?? inetValidateRtm(req);
@@ -152,8 +154,10 @@ export async function inetRtmNewaddr(req: DoitRequest): Promise<void> {
   }
   if (req.header.flags & NLM_F.EXCL || !(req.header.flags & NLM_F.REPLACE))
     throw new ErrnoError(Errno.EEXIST, 'ipv4: Address already assigned');
-  // fib_modify_prefix_metric() is the FIB's: it follows the RTM_NEWADDR below.
-  existing.rtPriority = ifa.rtPriority;
+  if (existing.rtPriority !== ifa.rtPriority) {
+    await inetFibHooks(req.rtnl)?.modifyPrefixMetric(existing, ifa.rtPriority);
+    existing.rtPriority = ifa.rtPriority;
+  }
   existing.proto = ifa.proto;
   setIfaLifetime(req.rtnl, existing, validLft, preferredLft);
   addrChkSchedule(req.rtnl, existing.inDev.dev.net as Net, 0);

@@ -3,16 +3,10 @@
  * scopes, protocols, rtm flags, nexthop flags and `fib_props[]` (what each route type means to a
  * lookup).
  */
-import { Errno, RTN } from '@rtnlkit/core';
+import { Errno, RT_SCOPE, RT_TABLE, RTN, RTPROT } from '@rtnlkit/core';
 
-/** `enum rt_class_t`. */
-export const RT_TABLE = { UNSPEC: 0, COMPAT: 252, DEFAULT: 253, MAIN: 254, LOCAL: 255 } as const;
-
-/** `enum rt_scope_t`. */
-export const RT_SCOPE = { UNIVERSE: 0, SITE: 200, LINK: 253, HOST: 254, NOWHERE: 255 } as const;
-
-/** `RTPROT_*`. */
-export const RTPROT = { UNSPEC: 0, REDIRECT: 1, KERNEL: 2, BOOT: 3, STATIC: 4 } as const;
+// The uapi numbers the FIB shares with addresses live in core; re-exported for the FIB's users.
+export { RT_SCOPE, RT_TABLE, RTPROT };
 
 /** `RTM_F_*`: rtm_flags. */
 export const RTM_F = {

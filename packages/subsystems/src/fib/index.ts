@@ -1,9 +1,18 @@
 export { type FibConfig, fibConfig, type NhConfig, parseMultipath, rtmIpv4Policy, rtmToFibConfig } from './config';
 export { FIB_PROPS, RT_SCOPE, RT_TABLE, RTM_F, RTN_MAX, RTNH_F, RTPROT } from './constants';
-export { registerFibNetdevEvent, setFibIfaddrLister } from './events';
+export { registerFibNetdevEvent } from './events';
 export { type FibRtInfo, fibDumpInfo, MODELLED_ROUTE_ATTRIBUTES } from './fill';
 export { inetDumpFib, inetRtmGetroute } from './getroute';
-export { type FibIfaddr, fibAddIfaddr, fibDelIfaddr, fibMagic } from './ifaddr';
+export {
+  type FibIfaddr,
+  fibAddIfaddr,
+  fibDelIfaddr,
+  fibDisableIp,
+  fibInetaddrEvent,
+  fibInetFibHooks,
+  fibMagic,
+  fibModifyPrefixMetric,
+} from './ifaddr';
 export { FIB_LOOKUP, type FibResult, type Flow, fibLookup, fibTableLookup, inetAddrTypeTable } from './lookup';
 export { ipv4ToU32, PrefixTrie, prefixMask, u32ToIpv4 } from './lpm';
 export { fibCheckNh, fibCreateInfo } from './nexthop';

@@ -189,14 +189,15 @@ export async function fibTableDelete(rtnl: Rtnetlink, fib: FibNet, table: FibTab
 }
 
 /**
- * `fib_sync_down_dev()` for NETDEV_DOWN (`unregister` false) and NETDEV_UNREGISTER (true): marks
- * the nexthops through `dev` dead and LINKDOWN. On a plain down, host-scope nexthops (the local
- * routes of the device's own addresses) are spared, as in the kernel. A route dies when all its
- * nexthops are dead, or on unregistration when any is through `dev`: the kernel removes an IPv4
- * multipath route entirely when one of its devices goes away. Returns how many infos died.
+ * `fib_sync_down_dev()` for NETDEV_DOWN and NETDEV_UNREGISTER: marks the nexthops through `dev`
+ * dead and LINKDOWN. Host-scope nexthops (the local routes of the device's own addresses) are
+ * spared unless `force` (the device lost its last address, or is going away). A route dies when
+ * all its nexthops are dead, or on unregistration when any is through `dev`: the kernel removes
+ * an IPv4 multipath route entirely when one of its devices goes away. Returns how many infos died.
  */
-export function fibSyncDownDev(fib: FibNet, dev: NetDevice, unregister: boolean): number {
-  const sparedScope = unregister ? -1 : RT_SCOPE.NOWHERE;
+export function fibSyncDownDev(fib: FibNet, dev: NetDevice, event: 'down' | 'unregister', force: boolean): number {
+  const unregister = event === 'unregister';
+  const sparedScope = force ? -1 : RT_SCOPE.NOWHERE;
   let died = 0;
   for (const fi of fib.infos.values()) {
     if (fi.dead || fi.flags & RTNH_F.DEAD) continue;
@@ -258,10 +259,11 @@ export function fibSyncUp(fib: FibNet, dev: NetDevice): void {
 }
 
 /**
- * `fib_flush()` → `fib_table_flush()`: removes every alias whose info is dead. No netlink
- * notification (the kernel sends none); in-kernel listeners get ENTRY_DEL.
+ * `fib_flush()` → `fib_table_flush()`: removes every alias whose info is dead. In-kernel
+ * listeners get ENTRY_DEL; netlink hears of it only for routes whose prefsrc went (RTM_DELROUTE,
+ * `fi->pfsrc_removed`), not of routes through a device that went down.
  */
-export async function fibFlush(fib: FibNet): Promise<number> {
+export async function fibFlush(rtnl: Rtnetlink, fib: FibNet): Promise<number> {
   let removed = 0;
   for (const table of fib.tablesInOrder()) {
     const doomed: { dst: number; dstLen: number; keep: FibAlias[]; gone: FibAlias[] }[] = [];
@@ -284,6 +286,8 @@ export async function fibFlush(fib: FibNet): Promise<number> {
         fib.release(fa.info);
         removed += 1;
         await changed(fib, 'ENTRY_DEL', entry.dst, entry.dstLen, fa);
+        if (fa.info.pfsrcRemoved)
+          rtmsgFib(rtnl, fib.net, RTM.DELROUTE, entry.dst, entry.dstLen, fa, { portId: 0, seq: 0, echo: false }, 0);
       }
     }
   }

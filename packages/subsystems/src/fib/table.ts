@@ -45,6 +45,11 @@ export interface FibInfo {
   readonly nhs: readonly FibNh[];
   /** `fib_dead`. */
   dead: boolean;
+  /**
+   * `pfsrc_removed`: killed because its prefsrc address went (`fib_sync_down_addr`); the flush
+   * then announces its routes with RTM_DELROUTE, which a device going down does not.
+   */
+  pfsrcRemoved?: boolean;
   /** Aliases using it (`fib_treeref`): dropped from the info cache at 0. */
   refs: number;
   /**
@@ -204,8 +209,6 @@ export class FibNet {
    * schedule explorer replaces it with one of its yield points.
    */
   preemptionPoint: () => Promise<void> = () => Promise.resolve();
-  /** `net->ipv4.dev_addr_genid` (bumped by address and device events, as fib_frontend.c does). */
-  devAddrGenid = 0;
 
   constructor(
     readonly net: Net,
