@@ -132,13 +132,13 @@ function describe(tbId: number, dst: number, dstLen: number, tos: number, priori
 const keyOf = (line: string) => line.slice(0, line.lastIndexOf(' dev '));
 
 /** Lines by alias and prefix: a state is built after every change, from mostly the same routes. */
-const lines = new WeakMap<FibAlias, Map<number, string>>();
+const lineCache = new WeakMap<FibAlias, Map<number, string>>();
 
 function aliasLine(dst: number, dstLen: number, alias: FibAlias): string {
-  let byPrefix = lines.get(alias);
+  let byPrefix = lineCache.get(alias);
   if (!byPrefix) {
     byPrefix = new Map();
-    lines.set(alias, byPrefix);
+    lineCache.set(alias, byPrefix);
   }
   const prefix = dst * 64 + dstLen;
   let line = byPrefix.get(prefix);
