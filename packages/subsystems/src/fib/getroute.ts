@@ -26,7 +26,7 @@ import { rtmIpv4Policy } from './config';
 import { FIB_PROPS, RT_SCOPE, RT_TABLE, RTM_F } from './constants';
 import { fibDumpInfo } from './fill';
 import { fibLookup } from './lookup';
-import { type FibTable, fibNet } from './table';
+import { type FibNet, type FibTable, fibNet } from './table';
 
 function payloadLength(message: Uint8Array): number {
   return new DataView(message.buffer, message.byteOffset, message.byteLength).getUint32(0, true) - NLMSG_HDRLEN;
@@ -277,12 +277,31 @@ function dumpTable(cb: DumpCallback, table: FibTable, filter: DumpFilter): boole
   return true;
 }
 
-/** `inet_dump_fib()`: every table (or the filtered one) in `fib_table_hash` order. */
+/**
+ * `inet_dump_fib()`: every table (or the filtered one) in `fib_table_hash` order.
+ *
+ * Departure from Linux, deliberate: the kernel's IPv4 route dump never sets `cb->seq`, so a dump
+ * whose passes straddle route changes can, unflagged, show a set of routes the FIB never held
+ * (resuming by key, it keeps a route added behind the cursor out and a route deleted ahead of it
+ * out too). rtnlkit promises that a dump not flagged NLM_F_DUMP_INTR equals the FIB at some
+ * instant (DESIGN.md, property 1), so each pass stamps `cb->seq` from `fib_seq` and checks it
+ * (`nl_dump_check_consistent()`), as `rtnl_dump_ifinfo()` does with `dev_base_seq`. Only a dump
+ * racing a change differs from Linux: a sequential request sequence never sees the flag.
+ */
 export function inetDumpFib(cb: DumpCallback): boolean {
   const filter = dumpFilter(cb);
   // "ipv4 does not use prefix flag"; RTM_F_CLONED asks for exceptions, which rtnlkit has none of.
   if (filter.flags & RTM_F.PREFIX || !filter.dumpRoutes) return false;
   const fib = fibNet(cb.net);
+  // A pass runs without yielding, so one read stands for the whole pass. +1: `cb->prev_seq` 0
+  // means "not stamped yet", and fib_seq starts at 0.
+  cb.seq = fib.seq.read() + 1;
+  const more = dumpTables(cb, fib, filter);
+  cb.checkConsistent();
+  return more;
+}
+
+function dumpTables(cb: DumpCallback, fib: FibNet, filter: DumpFilter): boolean {
   if (filter.tableId) {
     const table = fib.getTable(filter.tableId);
     if (!table) {

@@ -15,6 +15,12 @@ export interface FibNotifier {
   event(event: FibEvent, route: FibRoute, tbId: number): void | Promise<void>;
   /** Called when a replay turned out inconsistent, before the next attempt: forget what it saw. */
   flush?(): void;
+  /**
+   * Called at the instant the replay was judged consistent (`fib_dump_is_consistent()` true),
+   * before registration returns: what the listener replayed is the FIB it now mirrors, and every
+   * later change reaches it as an event. Lets a test compare the two at that instant.
+   */
+  dumpConsistent?(): void;
 }
 
 /** `FIB_DUMP_MAX_RETRIES`. */
@@ -60,7 +66,10 @@ export async function registerFibNotifier(fib: FibNet, nb: FibNotifier): Promise
     // fib_dump_is_consistent(): register, then compare.
     const chain = chainOf(fib);
     chain.add(nb);
-    if (fib.seq.read() === seq) return () => chain.delete(nb);
+    if (fib.seq.read() === seq) {
+      nb.dumpConsistent?.();
+      return () => chain.delete(nb);
+    }
     chain.delete(nb);
     nb.flush?.();
   }

@@ -52,17 +52,16 @@ async function changed(fib: FibNet, event: FibEvent, dst: number, dstLen: number
 }
 
 /**
- * Links a change in, bumping `fib_seq` the configured way: a seqcount is odd across the link;
- * the atomic counter is bumped once the change is visible, at the notifier call, after an await
- * (another CPU may run between the two: the seed's five-step missed update).
+ * Links a change in, bumping `fib_seq` the configured way: a seqcount goes odd before the link and
+ * even after; the atomic counter is bumped once, after the link (at the notifier call). Between
+ * the link and the end of the write another CPU may run (`fib.preemptionPoint`): there a seqcount
+ * reader sees the count odd and waits or retries, while an atomic counter has not moved yet (the
+ * seed's five-step missed update). Both flavours get the same preemption point, so a schedule
+ * explorer compares them on the same interleavings.
  */
 async function commit(fib: FibNet, link: () => void): Promise<void> {
   fib.seq.changeBegin();
   link();
-  if (fib.seq.mode === 'seqcount') {
-    fib.seq.changeEnd();
-    return;
-  }
   await fib.preemptionPoint();
   fib.seq.changeEnd();
 }

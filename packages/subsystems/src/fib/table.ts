@@ -204,9 +204,10 @@ export class FibNet {
   /** `net->ipv4.fib_seq`, as configured (seqcount or atomic counter). */
   readonly seq: FibSeq;
   /**
-   * Where a writer using the atomic `fib_seq` lets other tasks run between linking a change in
-   * and bumping the counter (another CPU in the kernel). A resolved promise by default; the
-   * schedule explorer replaces it with one of its yield points.
+   * Where a writer lets other tasks run between linking a change in and ending its `fib_seq`
+   * write (the seqcount's second increment, the atomic counter's only one): another CPU in the
+   * kernel. A resolved promise by default; the schedule explorer replaces it with one of its
+   * yield points.
    */
   preemptionPoint: () => Promise<void> = () => Promise.resolve();
 
