@@ -185,7 +185,7 @@ export const scenarios: Scenario[] = [
   {
     name: 'addr-labels',
     description:
-      'IFA_LABEL: an alias label is kept and reported; delete by label alone. (A label of 16 bytes or more is refused by the policy; not compared here: Linux adds NLMSGERR_ATTR_POLICY, which the core of rtnlkit does not write yet.)',
+      'IFA_LABEL: an alias label is kept and reported; delete by label alone. (A label of 16 bytes or more is refused by the policy: policy-errors.ts.)',
     socket: { admin: true, options: EXT_ACK, groups: GROUPS },
     setup: [ifb0],
     steps: [

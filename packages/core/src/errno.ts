@@ -5,6 +5,7 @@
  * it in `nlmsgerr.error` after negation) and lets the wire codec add the sign. Values are the
  * generic ones from `include/uapi/asm-generic/errno-base.h` and `errno.h`, which x86-64 uses.
  */
+import type { AttrSpec } from './wire/attr-types';
 
 export const Errno = Object.freeze({
   EPERM: 1,
@@ -81,8 +82,13 @@ export class ErrnoError extends Error {
    * (`NLMSGERR_ATTR_OFFS`); set by attribute validation and by handlers that name an attribute.
    */
   declare readonly offset?: number;
+  /**
+   * The policy the offending attribute failed (`NL_SET_ERR_MSG_ATTR_POL`): the answer describes it
+   * in NLMSGERR_ATTR_POLICY.
+   */
+  declare readonly policy?: AttrSpec;
 
-  constructor(errno: number, extack?: string, details: { offset?: number } = {}) {
+  constructor(errno: number, extack?: string, details: { offset?: number; policy?: AttrSpec } = {}) {
     if (!Number.isInteger(errno) || errno <= 0) {
       throw new RangeError(`ErrnoError needs a positive integer errno, got ${errno}`);
     }
@@ -91,5 +97,6 @@ export class ErrnoError extends Error {
     this.errno = errno;
     if (extack !== undefined) this.extack = extack;
     if (details.offset !== undefined) this.offset = details.offset;
+    if (details.policy !== undefined) this.policy = details.policy;
   }
 }

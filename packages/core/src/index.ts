@@ -137,3 +137,4 @@ export {
   nlmsgParse,
   ParsedAttrs,
 } from './wire/parse';
+export { describesPolicy, NL_ATTR_TYPE, NL_POLICY_TYPE_ATTR, writePolicyAttr } from './wire/policy-dump';

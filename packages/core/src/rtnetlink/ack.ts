@@ -5,6 +5,7 @@
 import { NlMsgBuilder } from '../wire/builder';
 import { NLM_F, NLMSG, NLMSG_HDRLEN, NLMSGERR_ATTR } from '../wire/constants';
 import type { NlMsgHeader } from '../wire/nlmsg';
+import { describesPolicy, writePolicyAttr } from '../wire/policy-dump';
 import type { Extack } from './request';
 
 export interface AckOptions {
@@ -34,7 +35,9 @@ export function buildAck(
     options.extAck && err !== 0 && extack.offset !== undefined && extack.offset < header.len
       ? extack.offset
       : undefined;
-  if (msg !== undefined || offset !== undefined) flags |= NLM_F.ACK_TLVS;
+  // netlink_ack_tlv_fill(): the policy of a failed attribute, for errors only.
+  const policy = options.extAck && err !== 0 ? extack.policy : undefined;
+  if (msg !== undefined || offset !== undefined || (policy && describesPolicy(policy))) flags |= NLM_F.ACK_TLVS;
   const echoed = echoPayload ? request.subarray(0, header.len) : request.subarray(0, NLMSG_HDRLEN);
   const b = new NlMsgBuilder(NLMSG.ERROR, flags, header.seq, portId, 64 + echoed.length);
   const code = b.space(4);
@@ -43,6 +46,7 @@ export function buildAck(
   b.bytes(echoed);
   if (msg !== undefined) b.string(NLMSGERR_ATTR.MSG, msg);
   if (offset !== undefined) b.u32(NLMSGERR_ATTR.OFFS, offset);
+  if (policy) writePolicyAttr(b, policy, NLMSGERR_ATTR.POLICY);
   return b.finish();
 }
 

@@ -5,7 +5,7 @@
 import type { Net } from '../net/net';
 import type { LockClassName, SubsystemLock } from '../strategy/strategy';
 import type { Task } from '../task/task';
-import type { AttrSet } from '../wire/attr-types';
+import type { AttrSet, AttrSpec } from '../wire/attr-types';
 import { NlMsgBuilder } from '../wire/builder';
 import type { NlMsgHeader } from '../wire/nlmsg';
 import { nlmsgParse, type ParsedAttrs } from '../wire/parse';
@@ -18,6 +18,8 @@ export interface Extack {
   msg: string | undefined;
   /** NLMSGERR_ATTR_OFFS: the offending attribute's offset from the message start. */
   offset: number | undefined;
+  /** NLMSGERR_ATTR_POLICY: the policy that attribute failed. */
+  policy?: AttrSpec | undefined;
 }
 
 interface RequestBase {

@@ -155,6 +155,7 @@ export class Rtnetlink implements StrategyHost {
     if (error instanceof ErrnoError) {
       if (error.extack !== undefined) extack.msg = error.extack;
       if (error.offset !== undefined) extack.offset = error.offset;
+      if (error.policy !== undefined) extack.policy = error.policy;
       return error.errno;
     }
     if (error instanceof LockdepError) {

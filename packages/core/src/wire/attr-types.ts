@@ -44,6 +44,8 @@ export interface AttrSpec {
   /** Integer range (NLA_POLICY_RANGE / MIN / MAX). */
   readonly min?: number | bigint;
   readonly max?: number | bigint;
+  /** NLA_POLICY_BITFIELD32(valid): the selector bits a bitfield32 may set. */
+  readonly bitfield32Valid?: number;
   /** Kernel policy rejects this attribute with this extack (NLA_REJECT with `reject_message`). */
   readonly rejectMessage?: string;
   /**

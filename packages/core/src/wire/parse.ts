@@ -70,6 +70,11 @@ function fail(errno: number, message: string, attr?: Nlattr): never {
   throw new ErrnoError(errno, message, attr ? { offset: attr.offset } : {});
 }
 
+/** `NL_SET_ERR_MSG_ATTR_POL()`: the attribute and the policy it failed, for NLMSGERR_ATTR_POLICY. */
+function failPolicy(errno: number, message: string, attr: Nlattr, policy: AttrSpec): never {
+  throw new ErrnoError(errno, message, { offset: attr.offset, policy });
+}
+
 /**
  * `__nla_parse`: validates and indexes the attributes in `buf[start, end)` against `set`.
  * `base` is the offset of `buf[0]` from the start of the netlink message.
@@ -128,15 +133,16 @@ function validateAttr(
   const attrlen = attr.data.length;
   const exact = EXACT_LEN[spec.nla];
   if (exact !== undefined && attrlen !== exact && validate & NL_VALIDATE.STRICT_ATTRS) {
-    fail(Errno.EINVAL, 'invalid attribute length', attr);
+    failPolicy(Errno.EINVAL, 'invalid attribute length', attr, spec);
   }
   const nestType = spec.nla === 'nested' || spec.nla === 'nested-array';
   if (validate & NL_VALIDATE.NESTED) {
-    if (nestType && !attr.nested) fail(Errno.EINVAL, 'NLA_F_NESTED is missing', attr);
-    if (!nestType && spec.nla !== 'unspec' && attr.nested) fail(Errno.EINVAL, 'NLA_F_NESTED not expected', attr);
+    if (nestType && !attr.nested) failPolicy(Errno.EINVAL, 'NLA_F_NESTED is missing', attr, spec);
+    if (!nestType && spec.nla !== 'unspec' && attr.nested)
+      failPolicy(Errno.EINVAL, 'NLA_F_NESTED not expected', attr, spec);
   }
   const policyFailure = (errno: number = Errno.ERANGE): never =>
-    fail(errno, 'Attribute failed policy validation', attr);
+    failPolicy(errno, 'Attribute failed policy validation', attr, spec);
   switch (spec.nla) {
     case 'reject':
       if (spec.rejectMessage) fail(Errno.EINVAL, spec.rejectMessage, attr);
@@ -200,7 +206,7 @@ function validateAttr(
 function checkRange(attr: Nlattr, spec: AttrSpec): void {
   if (spec.nla === 'binary' || spec.nla === 'string') {
     if (spec.minLen !== undefined && attr.data.length < spec.minLen) {
-      fail(Errno.ERANGE, 'binary attribute size out of range', attr);
+      failPolicy(Errno.ERANGE, 'binary attribute size out of range', attr, spec);
     }
     return;
   }
@@ -208,7 +214,7 @@ function checkRange(attr: Nlattr, spec: AttrSpec): void {
   const value = integerValue(attr, spec.nla);
   if (value === undefined) return;
   if ((spec.min !== undefined && value < BigInt(spec.min)) || (spec.max !== undefined && value > BigInt(spec.max))) {
-    fail(Errno.ERANGE, 'integer out of range', attr);
+    failPolicy(Errno.ERANGE, 'integer out of range', attr, spec);
   }
 }
 
