@@ -25,7 +25,7 @@ export {
   LockEnv,
   type LockEnvOptions,
 } from './locking/lock-class';
-export { type LockStatRow, LockStats } from './locking/lock-stats';
+export { type LockStatRow, LockStats, type LockTracer } from './locking/lock-stats';
 export {
   type AcquireMode,
   type DependencyStep,

@@ -32,6 +32,26 @@ describe('LockStats', () => {
     expect(JSON.parse(JSON.stringify(env.stats)).classes[0].class).toBe('rtnl');
   });
 
+  it('traces every wait and hold as an interval with its task, for lock timelines', async () => {
+    const clock = new VirtualClock();
+    const env = new LockEnv({ clock, stats: true });
+    const intervals: string[] = [];
+    if (env.stats)
+      env.stats.tracer = (lock, task, state, start, end) => intervals.push(`${lock} ${task} ${state} ${start}-${end}`);
+    const rtnl = new Mutex(env.lockClass('rtnl'));
+    const sem = new RwSemaphore(env.lockClass('sem'));
+    await clock.run(async () => {
+      const a = new Task('a');
+      const b = new Task('b');
+      await Promise.all([
+        rtnl.runExclusive(a, () => clock.sleep(3)),
+        clock.sleep(1).then(() => rtnl.runExclusive(b, () => clock.sleep(2))),
+        sem.read(a, () => clock.sleep(1)),
+      ]);
+    });
+    expect(intervals.sort()).toEqual(['rtnl a hold 0-3', 'rtnl b hold 3-5', 'rtnl b wait 1-3', 'sem a hold 0-1']);
+  });
+
   it('records shared holds of a rwsem and resets', async () => {
     const clock = new VirtualClock();
     const env = new LockEnv({ clock, stats: true });

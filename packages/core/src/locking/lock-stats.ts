@@ -37,8 +37,16 @@ function top(counts: Map<string, number>): { task: string; count: number }[] {
     .map(([task, count]) => ({ task, count }));
 }
 
+/**
+ * Sees every wait and hold as an interval (`start`, `end` in the clock's ms), with the task's name:
+ * what a lock timeline is drawn from. Waits of zero length are not reported.
+ */
+export type LockTracer = (lock: string, task: string, state: 'wait' | 'hold', start: number, end: number) => void;
+
 export class LockStats {
   private readonly classes = new Map<string, ClassStats>();
+  /** Set to watch every interval (see {@link LockTracer}); statistics are kept either way. */
+  tracer: LockTracer | undefined;
 
   private of(cls: LockClass): ClassStats {
     let stats = this.classes.get(cls.name);
@@ -49,8 +57,12 @@ export class LockStats {
     return stats;
   }
 
-  /** A task got the lock after `waitMs`; `holder` names who held it when the task had to wait. */
-  acquired(cls: LockClass, waiter: string, waitMs: number, holder: string | undefined): void {
+  /**
+   * A task got the lock after `waitMs`; `holder` names who held it when the task had to wait;
+   * `now` is the clock's time of the grant (for the tracer).
+   */
+  acquired(cls: LockClass, waiter: string, waitMs: number, holder: string | undefined, now = 0): void {
+    if (this.tracer && waitMs > 0) this.tracer(cls.name, waiter, 'wait', now - waitMs, now);
     const stats = this.of(cls);
     stats.acquisitions += 1;
     stats.wait.record(waitMs);
@@ -61,7 +73,9 @@ export class LockStats {
     }
   }
 
-  released(cls: LockClass, holdMs: number): void {
+  /** `task` released the lock after holding it `holdMs`, at `now`. */
+  released(cls: LockClass, holdMs: number, task = '', now = 0): void {
+    this.tracer?.(cls.name, task, 'hold', now - holdMs, now);
     this.of(cls).hold.record(holdMs);
   }
 

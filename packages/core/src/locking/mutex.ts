@@ -85,7 +85,8 @@ export class Mutex implements Waitable, TrackedLock {
       );
     }
     if (this.cls.instrumented) {
-      env.stats?.released(this.cls, env.clock.now() - this.acquiredAt);
+      const now = env.clock.now();
+      env.stats?.released(this.cls, now - this.acquiredAt, task.name, now);
       env.lockdep?.released(task, this);
     }
     const next = this.queue.shift();
@@ -189,8 +190,9 @@ export class Mutex implements Waitable, TrackedLock {
     this.owner = task;
     if (!this.cls.instrumented) return;
     const env = this.cls.env;
-    env.stats?.acquired(this.cls, task.name, waitMs, holder);
+    const now = env.clock.now();
+    env.stats?.acquired(this.cls, task.name, waitMs, holder, now);
     env.lockdep?.acquired(task, this, 'exclusive', at, trylock);
-    this.acquiredAt = env.clock.now();
+    this.acquiredAt = now;
   }
 }

@@ -60,7 +60,7 @@ export class RwSemaphore implements Waitable, TrackedLock {
     const since = this.readers.get(task);
     if (since === undefined) this.misuse(task, 'read-unlocked');
     const env = this.cls.env;
-    if (this.cls.instrumented) env.stats?.released(this.cls, env.clock.now() - since);
+    if (this.cls.instrumented) env.stats?.released(this.cls, env.clock.now() - since, task.name, env.clock.now());
     this.readers.delete(task);
     this.released(task);
     this.dispatch();
@@ -70,7 +70,8 @@ export class RwSemaphore implements Waitable, TrackedLock {
   writeUnlock(task: Task): void {
     if (this.writer !== task) this.misuse(task, 'write-unlocked');
     const env = this.cls.env;
-    if (this.cls.instrumented) env.stats?.released(this.cls, env.clock.now() - this.writerSince);
+    if (this.cls.instrumented)
+      env.stats?.released(this.cls, env.clock.now() - this.writerSince, task.name, env.clock.now());
     this.writer = null;
     this.released(task);
     this.dispatch();
@@ -207,7 +208,7 @@ export class RwSemaphore implements Waitable, TrackedLock {
     }
     const env = this.cls.env;
     if (mode === 'shared') this.readers.set(task, env.clock.now());
-    env.stats?.acquired(this.cls, task.name, waitMs, holder);
+    env.stats?.acquired(this.cls, task.name, waitMs, holder, env.clock.now());
     env.lockdep?.acquired(task, this, mode, at, trylock);
     if (mode === 'exclusive') this.writerSince = env.clock.now();
   }

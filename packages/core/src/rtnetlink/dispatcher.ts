@@ -106,6 +106,8 @@ async function rtnetlinkRcvMsg(
           return 0;
         } catch (error) {
           return -rtnl.errnoOf(error, extack);
+        } finally {
+          if (rtnl.chargeCpu) await rtnl.costs.spend(rtnl.clock, 'cpu.doit');
         }
       });
     } finally {

@@ -137,9 +137,14 @@ export class DumpRun extends RequestContext implements DumpCallback {
     let result: number;
     try {
       const more = dumpit
-        ? await this.rtnl.strategy.run({ handler: this.entry, kind: 'dump', net: this.net, task }, async () =>
-            dumpit(this),
-          )
+        ? await this.rtnl.strategy.run({ handler: this.entry, kind: 'dump', net: this.net, task }, async () => {
+            const filled = this.buffer.messages.length;
+            try {
+              return await dumpit(this);
+            } finally {
+              if (this.rtnl.chargeCpu) await this.spendCopies(this.buffer.messages.length - filled);
+            }
+          })
         : false;
       result = more ? RUNNING : 0;
       if (more && this.buffer.messages.length === 0) {
@@ -155,6 +160,13 @@ export class DumpRun extends RequestContext implements DumpCallback {
     if (result < 0 && result !== -Errno.EMSGSIZE) return result;
     if (result === 0) this.dumpitFinished = true;
     return this.buffer.bytes > 0 ? RUNNING : 0;
+  }
+
+  /** `netlink.copy` for each message the pass filled: the pass's CPU time, under its locks. */
+  private async spendCopies(messages: number): Promise<void> {
+    let ms = 0;
+    for (let i = 0; i < messages; i += 1) ms += this.rtnl.costs.sample('netlink.copy');
+    if (ms > 0) await this.rtnl.clock.sleep(ms);
   }
 
   private markConsistency(message: Uint8Array): void {

@@ -32,6 +32,13 @@ export interface RtnetlinkOptions {
   /** Clock, lockdep and statistics for every lock; default real clock, no lockdep, no statistics. */
   env?: LockEnv;
   costs?: CostModel;
+  /**
+   * Let request processing take time on the clock: each doit spends `cpu.doit` and each dump pass
+   * `netlink.copy` per message it filled, inside the strategy's call, so the time counts as held
+   * under whatever locks the strategy took. Off by default (handlers then take no time on a
+   * virtual clock); the strategy comparison turns it on so that contention has a cost.
+   */
+  chargeCpu?: boolean;
   /** Called for every exception a handler threw that was not an ErrnoError (a bug). */
   onFault?: (error: unknown) => void;
 }
@@ -49,6 +56,8 @@ export const RTNL_CLASS: LockClassDecl = { name: 'rtnl', rank: 0, description: '
 export class Rtnetlink implements StrategyHost {
   readonly env: LockEnv;
   readonly costs: CostModel;
+  /** See {@link RtnetlinkOptions.chargeCpu}. */
+  readonly chargeCpu: boolean;
   readonly rcu: Rcu;
   readonly strategy: LockStrategy;
   readonly handlers = new HandlerTable();
@@ -64,6 +73,7 @@ export class Rtnetlink implements StrategyHost {
   constructor(options: RtnetlinkOptions) {
     this.env = options.env ?? new LockEnv();
     this.costs = options.costs ?? new CostModel();
+    this.chargeCpu = options.chargeCpu ?? false;
     this.rcu = new Rcu({ clock: this.env.clock, costs: this.costs });
     this.onFault = options.onFault;
     this.strategy = options.strategy;

@@ -44,6 +44,11 @@ export const defaultCosts = {
     why: 'net.core.netdev_unregister_timeout_secs: interval of "waiting for X to become free" reports',
   },
   'netlink.copy': { ms: 0.002, why: 'building and copying one netlink message' },
+  'cpu.doit': {
+    ms: 0.02,
+    jitter: 0.3,
+    why: 'parsing a request and running its doit on a CPU (tens of µs); charged only with `chargeCpu`',
+  },
   'fib.insert': { ms: 0.001, why: 'inserting one prefix into the FIB trie' },
 } as const satisfies Record<string, CostSpec>;
 
