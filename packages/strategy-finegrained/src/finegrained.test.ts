@@ -171,6 +171,31 @@ describe('run: what a doit or a dump pass takes', () => {
     expect(held).toEqual(expected);
   });
 
+  it('takes what a dumpit declares in dumpLocks for its passes ([]: RCU alone), its locks for the doit', async () => {
+    const { rtnl, clock, strategy } = world();
+    const held: Record<string, string[]> = {};
+    rtnl.handlers.register({
+      family: AF.UNSPEC,
+      type: RTM.GETLINK,
+      locks: ['rtnl'],
+      dumpLocks: [],
+      doit(req) {
+        held.doit = names(strategy, req.task);
+      },
+      dumpit(cb) {
+        held.dump = names(strategy, cb.task);
+        return false;
+      },
+    });
+    const socket = rtnl.socket();
+    await clock.run(async () => {
+      await socket.send(dumpRequest(RTM.GETLINK));
+      await readUntilDone(socket);
+      await call(socket, toyRequest(RTM.GETLINK));
+    });
+    expect(held).toEqual({ dump: [], doit: ['rtnl'] });
+  });
+
   it('lets lock statistics see every class as its own lock', async () => {
     const clock = new VirtualClock();
     const env = new LockEnv({ clock, stats: true, lockdep: true });

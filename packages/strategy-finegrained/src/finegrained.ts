@@ -275,6 +275,10 @@ class Finegrained implements FinegrainedStrategy {
   /** The classes `call` runs under, in the enforced order. */
   private plan(call: StrategyCall): readonly ClassState[] {
     const { handler } = call;
+    if (call.kind === 'dump' && handler.dumpLocks) {
+      // A dumpit that declared what its passes need (none: RCU alone).
+      return handler.dumpLocks.map((name) => this.resolve(name)).sort((a, b) => compareClasses(a.decl, b.decl));
+    }
     if (handler.locks.length === 0) {
       const flags = handler.flags;
       const unlocked =

@@ -26,6 +26,13 @@ export interface HandlerSpec {
   flags?: number;
   /** The lock classes the handler touches, for strategies that lock per class. */
   locks?: readonly LockClassName[];
+  /**
+   * The classes a dump pass needs, when they differ from `locks`: `[]` says the dumpit is safe
+   * under RCU alone (consistency through `cb.seq` and NLM_F_DUMP_INTR), whatever the kernel's
+   * flags say. Strategies that lock per class (finegrained) honour it; the ones that model Linux
+   * (global, elided) go by the flags.
+   */
+  dumpLocks?: readonly LockClassName[];
   owner?: HandlerOwner;
   /** For reports, e.g. "rtnl_newlink"; defaults to the doit's or dumpit's function name. */
   name?: string;
@@ -39,6 +46,7 @@ export interface HandlerEntry {
   readonly dumpit: DumpIt | undefined;
   readonly flags: number;
   readonly locks: readonly LockClassName[];
+  readonly dumpLocks: readonly LockClassName[] | undefined;
   readonly owner: HandlerOwner | undefined;
   readonly name: string;
 }
@@ -130,6 +138,7 @@ export class HandlerTable {
       dumpit,
       flags: (old?.flags ?? 0) | flags,
       locks: Object.freeze([...new Set([...(old?.locks ?? []), ...(spec.locks ?? [])])]),
+      dumpLocks: spec.dumpLocks ? Object.freeze([...spec.dumpLocks]) : old?.dumpLocks,
       owner: spec.owner ?? old?.owner,
       name: spec.name ?? old?.name ?? (doit?.name || dumpit?.name || `rtm_${type}`),
     });

@@ -157,6 +157,11 @@ export function linkSubsystem(options: LinkSubsystemOptions = {}): Subsystem {
           dumpit: rtnlDumpIfinfo,
           flags: RTNL_FLAG.DUMP_SPLIT_NLM_DONE,
           locks: ['rtnl'],
+          // Linux 6.18 still dumps links under RTNL (no DUMP_UNLOCKED), and global / elided do so.
+          // A pass reads the device table and each device's fields without awaiting, and checks
+          // dev_base_seq: it needs no lock, only RCU, which is the seed's proposal that the
+          // finegrained strategy models (the link explorer checks it under every strategy).
+          dumpLocks: [],
           name: 'rtnl_getlink',
         },
         {
