@@ -24,12 +24,16 @@ export async function runCompare(options: CompareOptions = {}): Promise<CompareR
   const scenarios = options.scenarios ?? BUILTIN_SCENARIOS;
   const strategies = options.strategies ?? STRATEGY_VARIANTS;
   const seeds = options.seeds ?? [1, 2, 3];
-  const total = scenarios.length * strategies.length * seeds.length;
+  const total = scenarios.reduce(
+    (n, s) => n + (strategies.length + (options.strategies ? 0 : (s.extraVariants?.length ?? 0))) * seeds.length,
+    0,
+  );
   let done = 0;
   const results: ScenarioResult[] = [];
   for (const scenario of scenarios) {
     const runs = [];
-    for (const variant of strategies) {
+    const variants = [...strategies, ...(options.strategies ? [] : (scenario.extraVariants ?? []))];
+    for (const variant of variants) {
       for (const seed of seeds) {
         runs.push(await runScenario(scenario, variant, seed, options));
         done += 1;

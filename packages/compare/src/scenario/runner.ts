@@ -12,6 +12,7 @@ import {
   CostModel,
   DeadlockError,
   ErrnoError,
+  errnoName,
   LockEnv,
   type NetlinkSocket,
   NLM_F,
@@ -133,16 +134,15 @@ function classOfTask(task: string, classes: ReadonlySet<string>): string {
 /** Runs the clients of `classes` on `built` for `durationMs`; returns their samples. */
 async function driveClients(
   built: BuiltWorld,
-  classes: readonly RequestClassSpec[],
+  samples: readonly ClassSamples[],
   durationMs: number,
   perTaskLimit?: number,
-): Promise<{ samples: ClassSamples[]; startedAt: number; endedAt: number }> {
+): Promise<{ startedAt: number; endedAt: number }> {
   const { world } = built;
   const clock = world.clock;
   const startedAt = clock.now();
   const endAt = startedAt + durationMs;
   let seq = 0x10000;
-  const samples = classes.map((spec) => ({ spec, latencies: [] as number[], errors: 0 }));
   const client = async (s: ClassSamples, index: number) => {
     const { spec } = s;
     const task = new Task(`${spec.name}#${index}`);
@@ -170,7 +170,11 @@ async function driveClients(
           }
         }
         s.latencies.push(clock.now() - sentAt);
-        if (errno) s.errors += 1;
+        if (errno) {
+          s.errors += 1;
+          const name = `${spec.name} answered ${errnoName(errno) ?? `errno ${errno}`}`;
+          world.counters[name] = (world.counters[name] ?? 0) + 1;
+        }
       })();
       if (arrival.kind === 'closed') {
         await one;
@@ -188,7 +192,7 @@ async function driveClients(
   const clients: Promise<void>[] = [];
   for (const s of samples) for (let t = 0; t < (s.spec.tasks ?? 1); t += 1) clients.push(client(s, t));
   await Promise.all(clients);
-  return { samples, startedAt, endedAt: clock.now() };
+  return { startedAt, endedAt: clock.now() };
 }
 
 function lockResults(env: LockEnv): LockClassResult[] {
@@ -211,12 +215,17 @@ async function uncontendedLatencies(
   const result = new Map<string, number[]>();
   for (const spec of scenario.classes) {
     const built = await buildWorld(scenario, variant, seed, options);
-    const alone: RequestClassSpec = { ...spec, tasks: 1, startMs: 0 };
-    const { samples } = await built.run(async () => {
-      await scenario.setup?.(built.world);
-      return driveClients(built, [alone], scenario.durationMs, UNCONTENDED_REQUESTS);
-    }, scenario.durationMs + OVERRUN_MS);
-    result.set(spec.name, samples[0]?.latencies ?? []);
+    const alone: ClassSamples = { spec: { ...spec, tasks: 1, startMs: 0 }, latencies: [], errors: 0 };
+    const dispose = scenario.instrument?.(built.world);
+    try {
+      await built.run(async () => {
+        await scenario.setup?.(built.world);
+        await driveClients(built, [alone], scenario.durationMs, UNCONTENDED_REQUESTS);
+      }, scenario.durationMs + OVERRUN_MS);
+    } finally {
+      dispose?.();
+    }
+    result.set(spec.name, alone.latencies);
   }
   return result;
 }
@@ -252,35 +261,39 @@ export async function runScenario(
     };
   }
   const dispose = scenario.instrument?.(world);
-  let samples: ClassSamples[] = scenario.classes.map((spec) => ({ spec, latencies: [], errors: 0 }));
+  const samples: ClassSamples[] = scenario.classes.map((spec) => ({ spec, latencies: [], errors: 0 }));
   let startedAt = 0;
   let endedAt = 0;
   try {
-    const driven = await built.run(async () => {
+    ({ startedAt, endedAt } = await built.run(async () => {
       await scenario.setup?.(world);
       env.stats?.reset();
       origin = world.clock.now();
       measuring = true;
-      const out = await driveClients(built, scenario.classes, scenario.durationMs);
+      const out = await driveClients(built, samples, scenario.durationMs);
       measuring = false;
       await scenario.check?.(world);
       return out;
-    }, scenario.durationMs + OVERRUN_MS);
-    ({ samples, startedAt, endedAt } = driven);
+    }, scenario.durationMs + OVERRUN_MS));
   } catch (error) {
     measuring = false;
-    if (error instanceof DeadlockError) {
-      findings.push({ kind: 'deadlock', summary: firstLine(error.message), detail: error.message });
-    } else if (error instanceof StallError) {
-      findings.push({ kind: 'deadlock', summary: firstLine(error.message), detail: error.message });
-    } else throw error;
-    endedAt = world.clock.now();
+    if (!(error instanceof DeadlockError || error instanceof StallError)) throw error;
+    findings.push({ kind: 'deadlock', summary: firstLine(error.message), detail: error.message });
     startedAt = origin;
+    endedAt = error.at;
   } finally {
-    if (typeof dispose === 'function') dispose();
+    dispose?.();
   }
   for (const report of env.lockdep?.reports ?? [])
     findings.push({ kind: 'lockdep', summary: report.title, detail: report.text });
+  // A strategy that refuses acquisitions against its order (finegrained) keeps its own reports.
+  const ranked = world.rtnl.strategy as {
+    violations?: readonly { title: string; text: string }[];
+    onViolation?: 'refuse' | 'report';
+  };
+  const how = ranked.onViolation === 'report' ? 'reported, lock taken anyway' : 'refused before waiting';
+  for (const report of ranked.violations ?? [])
+    findings.push({ kind: 'lockdep', summary: `${report.title} (${how})`, detail: report.text });
   for (const fault of world.rtnl.faults)
     findings.push({
       kind: 'fault',

@@ -6,6 +6,7 @@
  */
 import type { Clock, CostSpec, Net, Rtnetlink, SeededRandom } from '@rtnlkit/core';
 import type { Finding } from '../report/results';
+import type { StrategyVariant } from '../strategies';
 
 /** When a client sends its next request. */
 export type Arrival =
@@ -79,6 +80,11 @@ export interface CompareScenario {
   readonly costs?: Readonly<Record<string, CostSpec>>;
   /** FIB counter flavour (`fib_seq`); default seqcount. */
   readonly fibSeq?: 'seqcount' | 'atomic';
+  /**
+   * Strategy variants this scenario runs under besides the chosen ones (e.g. a deliberately
+   * naive one that shows what goes wrong).
+   */
+  readonly extraVariants?: readonly StrategyVariant[];
   /** Builds the starting state (not measured), e.g. with `world.must(request)`. */
   readonly setup?: (world: ScenarioWorld) => Promise<void>;
   readonly classes: readonly RequestClassSpec[];
