@@ -29,8 +29,10 @@ export interface RequestClassResult {
   /** Request latency: from the send to the last reply (NLMSG_DONE or the ACK). */
   latency: LatencySummary;
   /**
-   * The same requests with nothing else running: the ideal this class would see. Computed in the
-   * same run on a fresh world under the same strategy.
+   * The same requests with nothing else running: the ideal this class would see, measured in the
+   * same run under the same strategy with one client: on a fresh world with the starting state,
+   * and for reads also on the state the contended run ended with (the slower of the two, since a
+   * dump's cost follows the state's size).
    */
   uncontended: LatencySummary;
   /** `latency.p99 / uncontended.p99` (1 = no cost from the others; Infinity if uncontended is 0). */

@@ -205,15 +205,20 @@ function lockResults(env: LockEnv): LockClassResult[] {
   }));
 }
 
-/** Measures each class alone on a fresh world: one client, a few requests. */
+/**
+ * Measures classes alone: one client, a few requests, on a fresh world built from the starting
+ * state. Read classes of a run that finished are also measured on its final state (see
+ * `runScenario`), and the slower of the two is their uncontended latency.
+ */
 async function uncontendedLatencies(
   scenario: CompareScenario,
   variant: StrategyVariant,
   seed: number,
   options: RunOptions,
+  classes: readonly RequestClassSpec[],
 ): Promise<Map<string, number[]>> {
   const result = new Map<string, number[]>();
-  for (const spec of scenario.classes) {
+  for (const spec of classes) {
     const built = await buildWorld(scenario, variant, seed, options);
     const alone: ClassSamples = { spec: { ...spec, tasks: 1, startMs: 0 }, latencies: [], errors: 0 };
     const dispose = scenario.instrument?.(built.world);
@@ -262,6 +267,7 @@ export async function runScenario(
   }
   const dispose = scenario.instrument?.(world);
   const samples: ClassSamples[] = scenario.classes.map((spec) => ({ spec, latencies: [], errors: 0 }));
+  const aloneOnFinalState = new Map<string, number[]>();
   let startedAt = 0;
   let endedAt = 0;
   try {
@@ -273,6 +279,15 @@ export async function runScenario(
       const out = await driveClients(built, samples, scenario.durationMs);
       measuring = false;
       await scenario.check?.(world);
+      if (options.uncontended !== false) {
+        // Reads alone on the state the run ended with: a dump of what the writers built costs
+        // what it costs; only the waiting is contention.
+        for (const spec of scenario.classes.filter((c) => c.kind === 'read')) {
+          const one: ClassSamples = { spec: { ...spec, tasks: 1, startMs: 0 }, latencies: [], errors: 0 };
+          await driveClients(built, [one], scenario.durationMs, UNCONTENDED_REQUESTS);
+          aloneOnFinalState.set(spec.name, one.latencies);
+        }
+      }
       return out;
     }, scenario.durationMs + OVERRUN_MS));
   } catch (error) {
@@ -304,7 +319,13 @@ export async function runScenario(
   const alone =
     options.uncontended === false
       ? new Map<string, number[]>()
-      : await uncontendedLatencies(scenario, variant, seed, options);
+      : await uncontendedLatencies(scenario, variant, seed, options, scenario.classes);
+  // A read alone on the state the run ended with, or on the starting state: whichever is slower
+  // (a dump grows with what the writers built, or shrinks with what they deleted).
+  for (const [name, latencies] of aloneOnFinalState) {
+    const start = alone.get(name) ?? [];
+    if (summarise(latencies).p99 > summarise(start).p99) alone.set(name, latencies);
+  }
   const durationMs = Math.max(endedAt - startedAt, 1e-9);
   const classes: RequestClassResult[] = samples.map((s) => {
     const latency = summarise(s.latencies);

@@ -111,7 +111,9 @@ function fibSeqScenario(mode: 'atomic' | 'seqcount'): CompareScenario {
       },
       {
         name: 'fib-notifier-register',
-        kind: 'read',
+        // It changes the notifier chain (a listener joins, then leaves), and its cost is the
+        // replay's retries, not a lock: not a read in the 1.1x sense.
+        kind: 'write',
         tasks: 2,
         arrival: { kind: 'closed', thinkMs: 1 },
         // EBUSY after FIB_DUMP_MAX_RETRIES replays is an error answer of this class.

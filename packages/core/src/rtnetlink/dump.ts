@@ -162,9 +162,9 @@ export class DumpRun extends RequestContext implements DumpCallback {
     return this.buffer.bytes > 0 ? RUNNING : 0;
   }
 
-  /** `netlink.copy` for each message the pass filled: the pass's CPU time, under its locks. */
+  /** `cpu.doit` for the pass and `netlink.copy` for each message it filled: its CPU time, under its locks. */
   private async spendCopies(messages: number): Promise<void> {
-    let ms = 0;
+    let ms = this.rtnl.costs.sample('cpu.doit');
     for (let i = 0; i < messages; i += 1) ms += this.rtnl.costs.sample('netlink.copy');
     if (ms > 0) await this.rtnl.clock.sleep(ms);
   }

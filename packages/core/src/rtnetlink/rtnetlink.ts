@@ -34,7 +34,7 @@ export interface RtnetlinkOptions {
   costs?: CostModel;
   /**
    * Let request processing take time on the clock: each doit spends `cpu.doit` and each dump pass
-   * `netlink.copy` per message it filled, inside the strategy's call, so the time counts as held
+   * `cpu.doit` plus `netlink.copy` per message it filled, inside the strategy's call, so the time counts as held
    * under whatever locks the strategy took. Off by default (handlers then take no time on a
    * virtual clock); the strategy comparison turns it on so that contention has a cost.
    */

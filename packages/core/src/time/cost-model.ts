@@ -47,7 +47,7 @@ export const defaultCosts = {
   'cpu.doit': {
     ms: 0.02,
     jitter: 0.3,
-    why: 'parsing a request and running its doit on a CPU (tens of µs); charged only with `chargeCpu`',
+    why: 'parsing a request and running its doit, or one dump pass, on a CPU (tens of µs); charged only with `chargeCpu`',
   },
   'fib.insert': { ms: 0.001, why: 'inserting one prefix into the FIB trie' },
 } as const satisfies Record<string, CostSpec>;
