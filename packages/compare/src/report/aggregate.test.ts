@@ -17,10 +17,20 @@ describe('aggregate', () => {
 
   it('pools CDFs weighted by request count, ending at 1', () => {
     const pooled = poolCdfs([
-      { cdf: [[1, 0.5], [2, 1]], count: 10 },
+      {
+        cdf: [
+          [1, 0.5],
+          [2, 1],
+        ],
+        count: 10,
+      },
       { cdf: [[3, 1]], count: 30 },
     ]);
-    expect(pooled).toEqual([[1, 0.125], [2, 0.25], [3, 1]]);
+    expect(pooled).toEqual([
+      [1, 0.125],
+      [2, 0.25],
+      [3, 1],
+    ]);
     const one: [number, number][] = [[1, 1]];
     expect(poolCdfs([{ cdf: one, count: 3 }])).toEqual(one);
   });

@@ -90,7 +90,13 @@ const PLANS: ScenarioPlan[] = [
       'a lingering reference, while readers dump links and look routes up. Look at how long the ' +
       'reads wait behind the writer under each strategy.',
     classes: [
-      { name: 'dump-links', kind: 'read', base: 0.4, stall: { global: 60, elided: 60, 'elided-pernet': 2 }, locks: ['rtnl'] },
+      {
+        name: 'dump-links',
+        kind: 'read',
+        base: 0.4,
+        stall: { global: 60, elided: 60, 'elided-pernet': 2 },
+        locks: ['rtnl'],
+      },
       { name: 'get-link', kind: 'read', base: 0.1, stall: { global: 40, elided: 0.05 }, locks: ['rtnl'] },
       { name: 'route-lookup', kind: 'read', base: 0, stall: { global: 20 }, locks: ['fib'] },
       { name: 'del-link', kind: 'write', base: 310, stall: {}, locks: ['rtnl'] },
@@ -130,8 +136,20 @@ const PLANS: ScenarioPlan[] = [
       'Writers add and delete routes as fast as they can while readers dump the FIB and resolve ' +
       'routes without locks. Look at dump consistency and at the cost of fib_seq retries.',
     classes: [
-      { name: 'add-route', kind: 'write', base: 0.2, stall: { global: 8, elided: 8, 'elided-pernet': 8, finegrained: 4 }, locks: ['rtnl', 'fib'] },
-      { name: 'dump-routes', kind: 'read', base: 0.8, stall: { global: 6, elided: 6, 'elided-pernet': 6, finegrained: 1 }, locks: ['rtnl', 'fib'] },
+      {
+        name: 'add-route',
+        kind: 'write',
+        base: 0.2,
+        stall: { global: 8, elided: 8, 'elided-pernet': 8, finegrained: 4 },
+        locks: ['rtnl', 'fib'],
+      },
+      {
+        name: 'dump-routes',
+        kind: 'read',
+        base: 0.8,
+        stall: { global: 6, elided: 6, 'elided-pernet': 6, finegrained: 1 },
+        locks: ['rtnl', 'fib'],
+      },
       { name: 'route-lookup', kind: 'read', base: 0.05, stall: {}, locks: [] },
     ],
     lockClasses: { ...SINGLE_RTNL, finegrained: ['rtnl', 'fib'] },
@@ -203,19 +221,36 @@ function timeline(random: () => number, plan: ScenarioPlan, lockNames: string[])
       for (let i = 0; i < 4; i++) {
         const lock = lockNames[Math.floor(random() * lockNames.length)] ?? 'rtnl';
         const wait = random() < 0.5 ? random() * 20 : 0;
-        if (wait > 0) intervals.push({ lock, task, requestClass: cls.name, state: 'wait', start: now, end: now + wait });
+        if (wait > 0)
+          intervals.push({ lock, task, requestClass: cls.name, state: 'wait', start: now, end: now + wait });
         const hold = cls.kind === 'write' ? 10 + random() * 30 : 0.5 + random() * 3;
-        intervals.push({ lock, task, requestClass: cls.name, state: 'hold', start: now + wait, end: now + wait + hold });
+        intervals.push({
+          lock,
+          task,
+          requestClass: cls.name,
+          state: 'hold',
+          start: now + wait,
+          end: now + wait + hold,
+        });
         now += wait + hold + random() * 10;
       }
     }
   }
-  intervals.push({ lock: lockNames[0] ?? 'rtnl', task: 'kernel', requestClass: 'kernel', state: 'hold', start: 40, end: 55 });
+  intervals.push({
+    lock: lockNames[0] ?? 'rtnl',
+    task: 'kernel',
+    requestClass: 'kernel',
+    state: 'hold',
+    start: 40,
+    end: 55,
+  });
   return intervals.sort((a, b) => a.start - b.start);
 }
 
 function runResult(plan: ScenarioPlan, strategy: string, seed: number): RunResult {
-  const random = seededRandom(seed * 7919 + plan.name.length * 31 + FIXTURE_STRATEGIES.indexOf(strategy as never) * 101);
+  const random = seededRandom(
+    seed * 7919 + plan.name.length * 31 + FIXTURE_STRATEGIES.indexOf(strategy as never) * 101,
+  );
   const lockNames = plan.lockClasses[strategy] ?? ['rtnl'];
   const classes = plan.classes.map((cls) => classResult(random, cls, strategy, lockNames));
   const durationMs = 1000 + Math.round(random() * 200);
