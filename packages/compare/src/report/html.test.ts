@@ -69,6 +69,21 @@ describe('renderHtmlReport', () => {
     );
   });
 
+  it('says "nothing recorded" instead of drawing an empty chart', async () => {
+    const sparse: CompareResults = structuredClone(syntheticResults([1]));
+    for (const run of sparse.scenarios[0]?.runs ?? []) {
+      run.timeline = [];
+      run.timelineTruncated = false;
+      run.locks = [];
+    }
+    const page = await renderHtmlReport(sparse);
+    expect(page).toContain(
+      'data-chart="slow-unregister--timeline--global"><strong>global (seed 1, 0 intervals)</strong>: nothing recorded.',
+    );
+    expect(page).toContain('<strong>lock wait per lock class</strong>: nothing recorded.');
+    expect(figures(page).some((chart) => chart.name === 'slow-unregister--timeline--global')).toBe(false);
+  }, 30_000);
+
   it('escapes every text it shows', async () => {
     const hostile: CompareResults = structuredClone(syntheticResults([1]));
     const scenario = hostile.scenarios[0];

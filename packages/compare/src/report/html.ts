@@ -185,6 +185,11 @@ function findingsList(views: readonly StrategyView[]): string {
 
 /** A chart in its figure; `data-chart` names it for the browser test and for readers' tools. */
 async function figure(id: string, caption: string, spec: Parameters<typeof renderSvg>[0]): Promise<string> {
+  // An empty chart is only axes: say plainly that there was nothing to draw.
+  const data = 'data' in spec ? spec.data : undefined;
+  if (data && 'values' in data && Array.isArray(data.values) && data.values.length === 0) {
+    return `<p class="note chart-empty" data-chart="${escapeHtml(id)}"><strong>${escapeHtml(caption)}</strong>: nothing recorded.</p>`;
+  }
   const svg = await renderSvg(spec);
   return `<figure class="chart" data-chart="${escapeHtml(id)}"><figcaption>${escapeHtml(caption)}</figcaption>${svg}</figure>`;
 }
