@@ -9,4 +9,19 @@ export {
   linkExploreWorkload,
   TEST_KIND,
 } from './correctness/link-world';
+export { renderHtmlReport } from './report/html';
+export { parseResultsJson, resultsToJson } from './report/json';
+export {
+  COMPARE_RESULTS_VERSION,
+  type CompareResults,
+  type Finding,
+  type LatencySummary,
+  type LockClassResult,
+  type LockInterval,
+  type RequestClassResult,
+  type RunResult,
+  type ScenarioResult,
+} from './report/results';
+export { formatTables, type TableOptions } from './report/tables';
+export { type WrittenReport, writeReport } from './report/write';
 export { STRATEGY_VARIANTS, type StrategyVariant } from './strategies';
