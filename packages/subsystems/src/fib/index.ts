@@ -4,7 +4,17 @@ export { registerFibNetdevEvent, setFibIfaddrLister } from './events';
 export { type FibRtInfo, fibDumpInfo, MODELLED_ROUTE_ATTRIBUTES } from './fill';
 export { inetDumpFib, inetRtmGetroute } from './getroute';
 export { type FibIfaddr, fibAddIfaddr, fibDelIfaddr, fibMagic } from './ifaddr';
-export { FIB_LOOKUP, type FibResult, type Flow, fibLookup, fibTableLookup, inetAddrTypeTable } from './lookup';
+export {
+  FIB_LOOKUP,
+  FibRes,
+  type FibResult,
+  type Flow,
+  fibLookup,
+  fibLookupRes,
+  fibTableLookup,
+  fibTableLookupRes,
+  inetAddrTypeTable,
+} from './lookup';
 export { ipv4ToU32, PrefixTrie, prefixMask, u32ToIpv4 } from './lpm';
 export { fibCheckNh, fibCreateInfo } from './nexthop';
 export {
