@@ -13,7 +13,17 @@ export {
   fibMagic,
   fibModifyPrefixMetric,
 } from './ifaddr';
-export { FIB_LOOKUP, type FibResult, type Flow, fibLookup, fibTableLookup, inetAddrTypeTable } from './lookup';
+export {
+  FIB_LOOKUP,
+  FibRes,
+  type FibResult,
+  type Flow,
+  fibLookup,
+  fibLookupRes,
+  fibTableLookup,
+  fibTableLookupRes,
+  inetAddrTypeTable,
+} from './lookup';
 export { ipv4ToU32, PrefixTrie, prefixMask, u32ToIpv4 } from './lpm';
 export { fibCheckNh, fibCreateInfo } from './nexthop';
 export {

@@ -221,6 +221,15 @@ export class FibNet {
     // namespace has none (a delete there answers "FIB table does not exist").
   }
 
+  /**
+   * Main, local and default, held outside the map so that a lookup (`fib_lookup`'s default
+   * rules) reads three fields instead of hashing three ids. Tables are never freed, so these
+   * only go from undefined to a table, in {@link newTable}.
+   */
+  mainTable: FibTable | undefined = undefined;
+  localTable: FibTable | undefined = undefined;
+  defaultTable: FibTable | undefined = undefined;
+
   /** `fib_get_table()`; table 0 means main. */
   getTable(id: number): FibTable | undefined {
     return this.tables.get(id === RT_TABLE.UNSPEC ? RT_TABLE.MAIN : id);
@@ -233,6 +242,9 @@ export class FibNet {
     if (!table) {
       table = new FibTable(key);
       this.tables.set(key, table);
+      if (key === RT_TABLE.MAIN) this.mainTable = table;
+      else if (key === RT_TABLE.LOCAL) this.localTable = table;
+      else if (key === RT_TABLE.DEFAULT) this.defaultTable = table;
     }
     return table;
   }
