@@ -3,6 +3,8 @@
  *
  * The pieces land issue by issue; see this package's README for what is here today.
  */
+export { cli } from './cli';
+export { type CompareOptions, runCompare } from './compare';
 export {
   type LinkExploreOptions,
   type LinkExploreStats,
@@ -24,4 +26,18 @@ export {
 } from './report/results';
 export { formatTables, type TableOptions } from './report/tables';
 export { type WrittenReport, writeReport } from './report/write';
+export * as requests from './scenario/requests';
+export { type RunOptions, runScenario } from './scenario/runner';
+export type { Arrival, CompareScenario, RequestClassSpec, RequestContext, ScenarioWorld } from './scenario/types';
+export {
+  abbaTrap,
+  addressChurn,
+  BUILTIN_SCENARIOS,
+  fibSeqAtomic,
+  fibSeqSeqcount,
+  kindUnregister,
+  NAIVE_FIB_MUTEX,
+  routeLoad,
+  slowUnregister,
+} from './scenarios/index';
 export { STRATEGY_VARIANTS, type StrategyVariant } from './strategies';

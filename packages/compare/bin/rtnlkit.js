@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+// The `rtnlkit` command: see the package README (`rtnlkit compare --help`).
+import { cli } from '../dist/index.js';
+
+await cli();

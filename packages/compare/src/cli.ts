@@ -1,0 +1,151 @@
+/**
+ * The `rtnlkit` command (bin/rtnlkit.js calls {@link cli}). `rtnlkit compare` runs scenarios × strategies × seeds and prints the
+ * tables, writes the HTML report and the results as JSON (see README).
+ */
+import { writeFile } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { SingleBar } from 'cli-progress';
+import { Command, InvalidArgumentError } from 'commander';
+import { runCompare } from './compare';
+import { resultsToJson } from './report/json';
+import { formatTables } from './report/tables';
+import { writeReport } from './report/write';
+import type { CompareScenario } from './scenario/types';
+import { BUILTIN_SCENARIOS } from './scenarios/index';
+import { STRATEGY_VARIANTS } from './strategies';
+
+/** `--seeds 3` is seeds 1..3; `--seeds 4,8,15` those seeds. */
+function parseSeeds(value: string): number[] {
+  const parts = value.split(',').map((p) => Number(p.trim()));
+  if (parts.some((n) => !Number.isInteger(n) || n < 0))
+    throw new InvalidArgumentError('expected N or a list like 1,2,3');
+  if (parts.length === 1) {
+    const n = parts[0] as number;
+    if (n < 1) throw new InvalidArgumentError('at least one seed');
+    return Array.from({ length: n }, (_, i) => i + 1);
+  }
+  return parts;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+const looksLikeFile = (value: string) => /[\\/]/.test(value) || /\.(m?js|cjs|m?ts)$/.test(value);
+
+/** A scenario file exports `default`, `scenario` or `scenarios` (one scenario or a list). */
+async function loadScenarioFile(file: string): Promise<CompareScenario[]> {
+  const path = isAbsolute(file) ? file : resolve(process.cwd(), file);
+  let module: Record<string, unknown>;
+  try {
+    module = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+  } catch (error) {
+    const hint = /\.m?ts$/.test(file)
+      ? ' (a TypeScript file needs a loader: run `node --import tsx $(which rtnlkit) compare …`, or compile it)'
+      : '';
+    throw new Error(`cannot load scenario file ${file}: ${(error as Error).message}${hint}`);
+  }
+  const found = module.default ?? module.scenarios ?? module.scenario;
+  const list = (Array.isArray(found) ? found : [found]).filter(Boolean) as CompareScenario[];
+  if (list.length === 0 || list.some((s) => typeof s?.name !== 'string' || !Array.isArray(s.classes)))
+    throw new Error(`${file} exports no scenario (default, \`scenario\` or \`scenarios\` with a name and classes)`);
+  return list;
+}
+
+async function chooseScenarios(wanted: readonly string[]): Promise<CompareScenario[]> {
+  if (wanted.length === 0) return [...BUILTIN_SCENARIOS];
+  const chosen: CompareScenario[] = [];
+  for (const name of wanted) {
+    if (looksLikeFile(name)) {
+      chosen.push(...(await loadScenarioFile(name)));
+      continue;
+    }
+    const builtin = BUILTIN_SCENARIOS.find((s) => s.name === name);
+    if (!builtin)
+      throw new Error(`no scenario ${name}: built-in ones are ${BUILTIN_SCENARIOS.map((s) => s.name).join(', ')}`);
+    chosen.push(builtin);
+  }
+  return chosen;
+}
+
+interface CompareFlags {
+  scenario?: string[];
+  strategy?: string[];
+  seeds: number[];
+  out: string;
+  json?: string;
+  realTime?: boolean;
+  report: boolean;
+  list?: boolean;
+  color?: boolean;
+}
+
+async function compare(flags: CompareFlags): Promise<void> {
+  if (flags.list) {
+    for (const s of BUILTIN_SCENARIOS) console.log(`${s.name.padEnd(20)} ${s.title}`);
+    console.log(`\nstrategies: ${STRATEGY_VARIANTS.map((v) => v.name).join(', ')}`);
+    return;
+  }
+  const scenarios = await chooseScenarios(flags.scenario ?? []);
+  const extra = scenarios.flatMap((s) => s.extraVariants ?? []);
+  const strategies = flags.strategy?.map((name) => {
+    const variant = [...STRATEGY_VARIANTS, ...extra].find((v) => v.name === name);
+    if (!variant)
+      throw new Error(`no strategy ${name}: ${[...STRATEGY_VARIANTS, ...extra].map((v) => v.name).join(', ')}`);
+    return variant;
+  });
+  const interactive = process.stderr.isTTY === true;
+  const bar = interactive
+    ? new SingleBar({ format: 'compare [{bar}] {value}/{total} {label}', hideCursor: true, clearOnComplete: true })
+    : undefined;
+  let started = false;
+  const t0 = performance.now();
+  const results = await runCompare({
+    scenarios,
+    ...(strategies && { strategies }),
+    seeds: flags.seeds,
+    ...(flags.realTime && { realTime: true }),
+    onRun(done, total, label) {
+      if (bar) {
+        if (!started) bar.start(total, 0, { label });
+        started = true;
+        bar.update(done, { label });
+      } else process.stderr.write(`compare: ${done}/${total} ${label}\n`);
+    },
+  });
+  bar?.stop();
+  console.log(formatTables(results, { color: flags.color ?? process.stdout.isTTY === true }));
+  if (flags.report) {
+    const written = await writeReport(results, flags.out);
+    console.log(`report: ${written.html}\nresults: ${written.json}`);
+  }
+  if (flags.json) {
+    await writeFile(flags.json, resultsToJson(results));
+    console.log(`results: ${flags.json}`);
+  }
+  console.log(`compare: ${results.scenarios.length} scenarios in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+export function cli(argv: readonly string[] = process.argv): Promise<unknown> {
+  const program = new Command('rtnlkit').description('rtnlkit: Linux rtnetlink with a pluggable locking strategy');
+  program
+    .command('compare')
+    .description('run scenarios under every strategy: tables, an HTML report and JSON')
+    .option(
+      '--scenario <name|file>',
+      'a built-in scenario or a scenario file (repeatable; default: all built-in)',
+      collect,
+    )
+    .option('--strategy <name>', 'a strategy variant (repeatable; default: all)', collect)
+    .option('--seeds <n|list>', 'seeds 1..N, or a list such as 4,8,15', parseSeeds, [1, 2, 3])
+    .option('--out <dir>', 'where the HTML report and results.json go', 'report')
+    .option('--json <file>', 'also write the results as JSON to this file')
+    .option('--real-time', 'run on the real clock instead of the virtual one')
+    .option('--no-report', 'print the tables only')
+    .option('--no-color', 'no colour in the tables')
+    .option('--list', 'list the built-in scenarios and strategies')
+    .action((flags: CompareFlags) => compare(flags));
+  return program.parseAsync([...argv]).catch((error: unknown) => {
+    console.error(`rtnlkit: ${(error as Error).message}`);
+    process.exitCode = 1;
+  });
+}
