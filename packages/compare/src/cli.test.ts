@@ -4,7 +4,7 @@
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { cli } from './cli';
 import { parseResultsJson } from './report/json';
@@ -69,7 +69,8 @@ describe('rtnlkit compare', () => {
     const file = join(OUT, 'mine.mjs');
     await writeFile(
       file,
-      `import { requests } from '@rtnlkit/compare';
+      // The package as a user's file gets it (its built entry; the test runs after the build).
+      `import { requests } from '${pathToFileURL(fileURLToPath(new URL('../dist/index.js', import.meta.url))).href}';
 export default {
   name: 'mine',
   title: 'Dumps alone',

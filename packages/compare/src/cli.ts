@@ -1,5 +1,5 @@
 /**
- * The `rtnlkit` command (bin/rtnlkit.js calls {@link cli}). `rtnlkit compare` runs scenarios × strategies × seeds and prints the
+ * The `rtnlkit` command (`src/bin.ts`, built to `dist/bin.js`, calls {@link cli}). `rtnlkit compare` runs scenarios × strategies × seeds and prints the
  * tables, writes the HTML report and the results as JSON (see README).
  */
 import { writeFile } from 'node:fs/promises';

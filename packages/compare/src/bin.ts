@@ -1,5 +1,5 @@
 #!/usr/bin/env node
 // The `rtnlkit` command: see the package README (`rtnlkit compare --help`).
-import { cli } from '../dist/index.js';
+import { cli } from './cli';
 
-await cli();
+void cli();
