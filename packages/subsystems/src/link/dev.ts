@@ -237,7 +237,11 @@ export function devValidateMtu(dev: NetDevice, mtu: number): void {
   if (dev.maxMtu > 0 && signed > dev.maxMtu) throw new ErrnoError(Errno.EINVAL, 'mtu greater than device maximum');
 }
 
-/** `netif_set_mtu_ext()`: validates, changes, raises NETDEV_CHANGEMTU (nothing if unchanged). */
+/**
+ * `netif_set_mtu_ext()`: validates, changes, raises NETDEV_CHANGEMTU (nothing if unchanged). A
+ * veto sets the old mtu back and raises NETDEV_CHANGEMTU again "so that they have a chance to
+ * revert changes", then returns the veto's errno.
+ */
 export async function devSetMtu(rtnl: Rtnetlink, dev: NetDevice, mtu: number): Promise<void> {
   if (mtu === dev.mtu) return;
   devValidateMtu(dev, mtu);
@@ -249,7 +253,16 @@ export async function devSetMtu(rtnl: Rtnetlink, dev: NetDevice, mtu: number): P
   }
   const oldMtu = dev.mtu;
   dev.mtu = mtu;
-  await callNetdeviceNotifiers(rtnl, NETDEV.CHANGEMTU, { dev, oldMtu });
+  const errno =
+    faultPoint(rtnl, 'notifier:NETDEV_CHANGEMTU', 'notifier') ||
+    (await callNetdeviceNotifiers(rtnl, NETDEV.CHANGEMTU, { dev, oldMtu }));
+  if (errno) {
+    // The rollback's own __netif_set_mtu() and notifier answers are ignored, as in the kernel.
+    changeMtu?.(dev, oldMtu);
+    dev.mtu = oldMtu;
+    await callNetdeviceNotifiers(rtnl, NETDEV.CHANGEMTU, { dev, oldMtu: mtu });
+    throw new ErrnoError(errno);
+  }
 }
 
 /** `netif_change_tx_queue_len()`: NETDEV_CHANGE_TX_QUEUE_LEN when it changed. */

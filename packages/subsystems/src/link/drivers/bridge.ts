@@ -118,7 +118,12 @@ async function brMtuAutoAdjust(rtnl: Rtnetlink, br: NetDevice): Promise<void> {
   if (bridge.mtuSetByUser) return;
   let mtu = 0;
   for (const p of bridge.ports) if (!mtu || mtu > p.dev.mtu) mtu = p.dev.mtu;
-  await devSetMtu(rtnl, br, mtu || ETH_DATA_LEN);
+  // dev_set_mtu()'s error is ignored here, as the kernel's br_mtu_auto_adjust() ignores it.
+  try {
+    await devSetMtu(rtnl, br, mtu || ETH_DATA_LEN);
+  } catch (error) {
+    if (!(error instanceof ErrnoError)) throw error;
+  }
   bridge.mtuSetByUser = false;
 }
 
