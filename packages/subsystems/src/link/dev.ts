@@ -281,7 +281,8 @@ export function devSetAlias(dev: NetDevice, alias: string): void {
 /**
  * `netif_change_name()`: the name checks of registration (EINVAL, EEXIST; a `%d` pattern takes
  * the lowest free unit), the name written under `netdev_rename_lock` (lockless readers never see
- * it torn), the name index moved, then NETDEV_CHANGENAME (and its RTM_NEWLINK). Nothing happens
+ * it torn), the name index moved, then NETDEV_CHANGENAME (and its RTM_NEWLINK; a veto renames it
+ * back). Nothing happens
  * for the same name. A running device may be renamed (Linux 6.18 allows it; older kernels
  * answered EBUSY).
  */
@@ -296,7 +297,17 @@ export async function devChangeName(rtnl: Rtnetlink, task: Task, dev: NetDevice,
   failAt(rtnl, 'dev_change_name:device_rename', 'alloc');
   await writeDevName(rtnl, task, dev, valid);
   table.reindexName(dev, oldName);
-  await callNetdeviceNotifiers(rtnl, NETDEV.CHANGENAME, { dev, oldName });
+  const errno =
+    faultPoint(rtnl, 'notifier:NETDEV_CHANGENAME', 'notifier') ||
+    (await callNetdeviceNotifiers(rtnl, NETDEV.CHANGENAME, { dev, oldName }));
+  if (errno) {
+    // The kernel's `goto rollback`: the old name back, NETDEV_CHANGENAME again (a veto of the
+    // rollback is only logged), then the first veto's errno.
+    await writeDevName(rtnl, task, dev, oldName);
+    table.reindexName(dev, valid);
+    await callNetdeviceNotifiers(rtnl, NETDEV.CHANGENAME, { dev, oldName: valid });
+    throw new ErrnoError(errno);
+  }
 }
 
 /** `netdev_state_change()`: NETDEV_CHANGE and RTM_NEWLINK (change 0), only while the device is up. */
