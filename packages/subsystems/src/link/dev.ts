@@ -265,11 +265,23 @@ export async function devSetMtu(rtnl: Rtnetlink, dev: NetDevice, mtu: number): P
   }
 }
 
-/** `netif_change_tx_queue_len()`: NETDEV_CHANGE_TX_QUEUE_LEN when it changed. */
+/**
+ * `netif_change_tx_queue_len()`: NETDEV_CHANGE_TX_QUEUE_LEN when it changed, then the qdiscs'
+ * queues resized (`dev_qdisc_change_tx_queue_len()`, which allocates). A veto or a failed resize
+ * puts the old length back (`err_rollback`, no second notification) and returns the error.
+ */
 export async function devChangeTxQueueLen(rtnl: Rtnetlink, dev: NetDevice, txqlen: number): Promise<void> {
   if (txqlen === dev.txqlen) return;
+  const oldLen = dev.txqlen;
   dev.txqlen = txqlen >>> 0;
-  await callNetdeviceNotifiers(rtnl, NETDEV.CHANGE_TX_QUEUE_LEN, { dev });
+  const errno =
+    faultPoint(rtnl, 'notifier:NETDEV_CHANGE_TX_QUEUE_LEN', 'notifier') ||
+    (await callNetdeviceNotifiers(rtnl, NETDEV.CHANGE_TX_QUEUE_LEN, { dev })) ||
+    faultPoint(rtnl, 'dev_qdisc_change_tx_queue_len:alloc', 'alloc');
+  if (errno) {
+    dev.txqlen = oldLen;
+    throw new ErrnoError(errno);
+  }
 }
 
 /** `netif_set_alias()` after its length check: an empty alias clears it. */
@@ -282,8 +294,7 @@ export function devSetAlias(dev: NetDevice, alias: string): void {
  * `netif_change_name()`: the name checks of registration (EINVAL, EEXIST; a `%d` pattern takes
  * the lowest free unit), the name written under `netdev_rename_lock` (lockless readers never see
  * it torn), the name index moved, then NETDEV_CHANGENAME (and its RTM_NEWLINK; a veto renames it
- * back). Nothing happens
- * for the same name. A running device may be renamed (Linux 6.18 allows it; older kernels
+ * back). Nothing happens for the same name. A running device may be renamed (Linux 6.18 allows it; older kernels
  * answered EBUSY).
  */
 export async function devChangeName(rtnl: Rtnetlink, task: Task, dev: NetDevice, name: string): Promise<void> {
