@@ -80,12 +80,26 @@ function findAlias(list: readonly FibAlias[], tos: number, priority: number): nu
   return list.length;
 }
 
-/** `fib_table_insert()`: EEXIST, ENOENT or an info error; notifies RTM_NEWROUTE on success. */
+/**
+ * `fib_table_insert()`: EEXIST, ENOENT or an info error; notifies RTM_NEWROUTE on success. A
+ * failure after `fib_create_info()` releases the info it created (`out: fib_release_info(fi)`).
+ */
 export async function fibTableInsert(rtnl: Rtnetlink, fib: FibNet, table: FibTable, cfg: FibConfig): Promise<void> {
   const key = cfg.dst >>> 0;
   const len = cfg.dstLen;
   validKeyLen(key, len);
   const fi = fibCreateInfo(fib, cfg);
+  try {
+    await insertInfo(rtnl, fib, table, cfg, fi);
+  } catch (error) {
+    fib.forgetUnused(fi);
+    throw error;
+  }
+}
+
+async function insertInfo(rtnl: Rtnetlink, fib: FibNet, table: FibTable, cfg: FibConfig, fi: FibInfo): Promise<void> {
+  const key = cfg.dst >>> 0;
+  const len = cfg.dstLen;
   const list = table.aliases(key, len);
   let at = findAlias(list, cfg.tos, fi.priority);
   let nlFlags = NLM_F.EXCL;
