@@ -16,6 +16,15 @@ export {
   type NetlinkNpmSocketOptions,
 } from './adapters/netlink-npm';
 export { Errno, ErrnoError, type ErrnoName, errnoName } from './errno';
+export {
+  FAULT_ERRNO,
+  type FaultHost,
+  FaultInjector,
+  type FaultKind,
+  type FaultPointRecord,
+  failAt,
+  faultPoint,
+} from './fault/fault-injector';
 export { LockError, LockTimeoutError } from './locking/errors';
 export {
   defaultLockEnv,

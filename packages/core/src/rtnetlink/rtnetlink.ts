@@ -12,6 +12,7 @@
  * ```
  */
 import { Errno, ErrnoError } from '../errno';
+import type { FaultHost, FaultInjector } from '../fault/fault-injector';
 import { LockTimeoutError } from '../locking/errors';
 import { LockEnv } from '../locking/lock-class';
 import { LockdepError } from '../locking/lockdep';
@@ -53,7 +54,7 @@ export interface NotifyOptions {
 /** The global RTNL: rank 0, taken first by every ranked strategy. */
 export const RTNL_CLASS: LockClassDecl = { name: 'rtnl', rank: 0, description: 'the RTNL mutex' };
 
-export class Rtnetlink implements StrategyHost {
+export class Rtnetlink implements StrategyHost, FaultHost {
   readonly env: LockEnv;
   readonly costs: CostModel;
   /** See {@link RtnetlinkOptions.chargeCpu}. */
@@ -65,6 +66,11 @@ export class Rtnetlink implements StrategyHost {
   readonly initNet = new Net('init_net', { initNet: true });
   /** Exceptions handlers threw that were not ErrnoErrors: each was answered with EINVAL. */
   readonly faults: unknown[] = [];
+  /**
+   * Fault injection (`fail-nth`): unset, every fault point is one property check; set, the points
+   * handlers pass are recorded and the chosen one fails. See {@link FaultInjector}.
+   */
+  faultInjector: FaultInjector | undefined = undefined;
   private readonly onFault: ((error: unknown) => void) | undefined;
   private readonly sockets = new Map<number, NetlinkSocket>();
   private readonly classes = new Map<string, LockClassDecl>([[RTNL_CLASS.name, RTNL_CLASS]]);

@@ -6,7 +6,7 @@
  * scope is not wider than its own (`last_primary`), a secondary (an address in the subnet of an
  * existing one, same mask) at the end.
  */
-import { Errno, ErrnoError, IFA_F, type Net, notifierToErrno, RTM, type Rtnetlink } from '@rtnlkit/core';
+import { Errno, ErrnoError, faultPoint, IFA_F, type Net, notifierToErrno, RTM, type Rtnetlink } from '@rtnlkit/core';
 import { NETDEV } from '../link/events';
 import { type InValidatorInfo, inetaddrChains } from './chains';
 import { inetFibHooks } from './fib-hooks';
@@ -92,8 +92,9 @@ export async function inetInsertIfa(rtnl: Rtnetlink, ifa: InIfaddr, origin?: Ifa
   // "Allow any devices that wish to register ifaddr validators to weigh in now, before changes
   // are committed": RTNL keeps the state from changing between this call and the commit.
   const info: InValidatorInfo = { address: ifa.address, local: ifa.local, inDev, extack: undefined };
-  const result = await inetaddrChains(rtnl).validator.call(NETDEV.UP, info);
-  const errno = notifierToErrno(result.ret);
+  const errno =
+    faultPoint(rtnl, 'notifier:inetaddr_validator', 'notifier') ||
+    notifierToErrno((await inetaddrChains(rtnl).validator.call(NETDEV.UP, info)).ret);
   if (errno) throw new ErrnoError(errno, info.extack);
   const at = ifa.flags & IFA_F.SECONDARY ? list.length : lastPrimary;
   publish(inDev, [...list.slice(0, at), ifa, ...list.slice(at)]);

@@ -10,6 +10,7 @@ import {
   decodeIfAddrMsg,
   Errno,
   ErrnoError,
+  failAt,
   IFA,
   IFADDRMSG_LEN,
   type Net,
@@ -107,6 +108,8 @@ function inetRtmToIfa(req: DoitRequest, tb: ParsedAttrs): InIfaddr {
   const { [IFA.ADDRESS]: addressAttr, [IFA.FLAGS]: flagsAttr, [IFA.LABEL]: label } = tb.tb;
   const { [IFA.BROADCAST]: broadcast, [IFA.RT_PRIORITY]: rtPriority, [IFA.PROTO]: proto } = tb.tb;
   const address = addressAttr ? inAddr(addressAttr) : local;
+  // inet_alloc_ifa(): "if (!ifa) return ERR_PTR(-ENOBUFS)".
+  failAt(req.rtnl, 'inet_rtm_to_ifa:inet_alloc_ifa', 'alloc', Errno.ENOBUFS);
   return inetAllocIfa(inDev, {
     local,
     address,

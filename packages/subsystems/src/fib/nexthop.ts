@@ -2,7 +2,7 @@
  * `fib_create_info()` and `fib_check_nh()` (net/ipv4/fib_semantics.c): a route's attributes
  * checked and resolved into a {@link FibInfo}, with the kernel's errno and extack for each refusal.
  */
-import { Errno, ErrnoError, IFF, RTN } from '@rtnlkit/core';
+import { Errno, ErrnoError, type FaultHost, failAt, IFF, RTN } from '@rtnlkit/core';
 import type { NetDevice } from '../link/netdevice';
 import { linkTable } from '../link/table';
 import { type FibConfig, type NhConfig, parseMultipath } from './config';
@@ -84,9 +84,10 @@ function newNh(c: NhConfig): FibNh {
 
 /**
  * `fib_create_info()`: the checked info, interned (an identical live one is returned instead,
- * as `fib_find_info()` does). Throws the kernel's errno and extack.
+ * as `fib_find_info()` does). Throws the kernel's errno and extack. `faults`: the instance whose
+ * fault injector may fail the info's allocation and each nexthop's (`fib_nh_init()`).
  */
-export function fibCreateInfo(fib: FibNet, cfg: FibConfig): FibInfo {
+export function fibCreateInfo(fib: FibNet, cfg: FibConfig, faults?: FaultHost): FibInfo {
   if (cfg.type > RTN_MAX) fail(Errno.EINVAL, 'Invalid route type');
   if ((FIB_PROPS[cfg.type]?.scope ?? 0) > cfg.scope) fail(Errno.EINVAL, 'Invalid scope');
   if (cfg.flags & (RTNH_F.DEAD | RTNH_F.LINKDOWN))
@@ -101,6 +102,12 @@ export function fibCreateInfo(fib: FibNet, cfg: FibConfig): FibInfo {
     if (cfg.gw && first.gw !== cfg.gw) fail(Errno.EINVAL, 'Nexthop gateway does not match RTA_GATEWAY or RTA_VIA');
   } else {
     nhConfigs = [{ oif: cfg.oif, gw: cfg.gw, flags: cfg.flags & 0xff, weight: 1 }];
+  }
+  if (faults) {
+    // kzalloc() of the info with its nexthops, then fib_get_nhs(): each fib_nh_init() allocates
+    // its per-cpu route caches. Nothing is linked anywhere yet.
+    failAt(faults, 'fib_create_info:kzalloc', 'alloc');
+    for (const _ of nhConfigs) failAt(faults, 'fib_nh_init:alloc_percpu', 'alloc');
   }
   const nhs = nhConfigs.map(newNh);
   const props = FIB_PROPS[cfg.type] ?? { error: 0, scope: 0 };

@@ -5,7 +5,7 @@
  *
  * Callers hold what serialises FIB writers (RTNL, or the `fib` class under finegrained).
  */
-import { Errno, ErrnoError, type Net, NLM_F, RTM, RTNLGRP, type Rtnetlink } from '@rtnlkit/core';
+import { Errno, ErrnoError, failAt, faultPoint, type Net, NLM_F, RTM, RTNLGRP, type Rtnetlink } from '@rtnlkit/core';
 import type { NetDevice } from '../link/netdevice';
 import type { FibConfig } from './config';
 import { RT_SCOPE, RTNH_F } from './constants';
@@ -80,12 +80,26 @@ function findAlias(list: readonly FibAlias[], tos: number, priority: number): nu
   return list.length;
 }
 
-/** `fib_table_insert()`: EEXIST, ENOENT or an info error; notifies RTM_NEWROUTE on success. */
+/**
+ * `fib_table_insert()`: EEXIST, ENOENT or an info error; notifies RTM_NEWROUTE on success. A
+ * failure after `fib_create_info()` releases the info it created (`out: fib_release_info(fi)`).
+ */
 export async function fibTableInsert(rtnl: Rtnetlink, fib: FibNet, table: FibTable, cfg: FibConfig): Promise<void> {
   const key = cfg.dst >>> 0;
   const len = cfg.dstLen;
   validKeyLen(key, len);
-  const fi = fibCreateInfo(fib, cfg);
+  const fi = fibCreateInfo(fib, cfg, rtnl);
+  try {
+    await insertInfo(rtnl, fib, table, cfg, fi);
+  } catch (error) {
+    fib.forgetUnused(fi);
+    throw error;
+  }
+}
+
+async function insertInfo(rtnl: Rtnetlink, fib: FibNet, table: FibTable, cfg: FibConfig, fi: FibInfo): Promise<void> {
+  const key = cfg.dst >>> 0;
+  const len = cfg.dstLen;
   const list = table.aliases(key, len);
   let at = findAlias(list, cfg.tos, fi.priority);
   let nlFlags = NLM_F.EXCL;
@@ -108,11 +122,13 @@ export async function fibTableInsert(rtnl: Rtnetlink, fib: FibNet, table: FibTab
         throw new ErrnoError(Errno.EEXIST);
       }
       const old = first;
+      failAt(rtnl, 'fib_table_insert:fn_alias_kmem', 'alloc', Errno.ENOBUFS);
       const alias = fibAlias(fi, cfg.type, cfg.tos, table.id);
       const next = list.slice();
       next[at] = alias;
       fib.hold(fi);
       await commit(fib, () => table.setAliases(key, len, next));
+      await vetoedEntry(rtnl, fib, table, key, len, list, fi);
       fib.release(old.info);
       rtmsgFib(rtnl, fib.net, RTM.NEWROUTE, key, len, alias, cfg, nlFlags | NLM_F.REPLACE);
       await changed(fib, 'ENTRY_REPLACE', key, len, alias);
@@ -127,13 +143,41 @@ export async function fibTableInsert(rtnl: Rtnetlink, fib: FibNet, table: FibTab
   }
   if (!(cfg.nlFlags & NLM_F.CREATE)) throw new ErrnoError(Errno.ENOENT);
   nlFlags |= NLM_F.CREATE;
+  failAt(rtnl, 'fib_table_insert:fn_alias_kmem', 'alloc', Errno.ENOBUFS);
+  // fib_insert_alias(): a new leaf (and tnodes) for a prefix not in the trie yet. (The kernel's leaf
+  // is per key, rtnlkit's slot per prefix: the point is passed once per new prefix.)
+  if (list.length === 0) failAt(rtnl, 'fib_insert_alias:leaf', 'alloc');
   const alias = fibAlias(fi, cfg.type, cfg.tos, table.id);
   const next = list.slice();
   next.splice(at, 0, alias);
   fib.hold(fi);
   await commit(fib, () => table.setAliases(key, len, next));
+  // Only the first alias of the prefix is offered to the notifiers (and may be vetoed).
+  if (at === 0) await vetoedEntry(rtnl, fib, table, key, len, list, fi);
   rtmsgFib(rtnl, fib.net, RTM.NEWROUTE, key, len, alias, cfg, nlFlags);
   await changed(fib, event, key, len, alias);
+}
+
+/**
+ * `call_fib_entry_notifiers(FIB_EVENT_ENTRY_REPLACE)` right after the alias was linked, before
+ * `rtmsg_fib()`: a veto (an offloading driver's) unlinks it again (`out_remove_new_fa`, or the
+ * replaced alias put back) and the request fails with its errno. rtnlkit's FIB notifiers cannot
+ * veto, so only an injected veto gets here; they hear of the change after `rtmsg_fib()`.
+ */
+async function vetoedEntry(
+  rtnl: Rtnetlink,
+  fib: FibNet,
+  table: FibTable,
+  key: number,
+  len: number,
+  before: readonly FibAlias[],
+  fi: FibInfo,
+): Promise<void> {
+  const errno = faultPoint(rtnl, 'notifier:FIB_EVENT_ENTRY_REPLACE', 'notifier');
+  if (!errno) return;
+  await commit(fib, () => table.setAliases(key, len, before.slice()));
+  fib.release(fi);
+  throw new ErrnoError(errno);
 }
 
 /** `fib_nh_match()`: 0 when the request's nexthop fields (those given) match `fi`. */

@@ -50,6 +50,23 @@ describe('RTM_NEWROUTE / RTM_DELROUTE', () => {
     ]);
   });
 
+  it('keeps no fib_info of a refused route in fib_info_hash (fib_release_info on the error path)', async () => {
+    const { rtnl, ifb0 } = await world();
+    const fib = fibNet(rtnl.initNet);
+    const route = { dst: '198.51.100.0', len: 24, oif: ifb0, scope: LINK };
+    expect(await routeAnswer(rtnl, addRoute(route))).toEqual([0, undefined]);
+    const infos = [...fib.infos.keys()];
+    // Same prefix, another protocol: a new info, refused with EEXIST (NLM_F_EXCL).
+    const other = addRoute({ ...route, len: 24 });
+    other[16 + 5] = 4; // rtm_protocol: RTPROT_STATIC
+    expect((await routeAnswer(rtnl, other))[0]).toBe(Errno.EEXIST);
+    expect(await routeAnswer(rtnl, routeRequest(RTM.NEWROUTE, 0, { ...route, dst: '10.0.0.0', len: 8 }))).toEqual([
+      Errno.ENOENT,
+      undefined,
+    ]);
+    expect([...fib.infos.keys()]).toEqual(infos);
+  });
+
   it('answers the errno table: EEXIST, ENOENT, ESRCH, ENETUNREACH, ENETDOWN, ENODEV, EINVAL', async () => {
     const { rtnl, ifb0 } = await world();
     const route = { dst: '198.51.100.0', len: 24, oif: ifb0, scope: LINK };

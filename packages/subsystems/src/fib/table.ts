@@ -269,6 +269,14 @@ export class FibNet {
     info.refs += 1;
   }
 
+  /**
+   * `fib_release_info()` of a request that failed before any alias took `info`: an info it
+   * created (no alias holds it) leaves `fib_info_hash` again; a shared one stays.
+   */
+  forgetUnused(info: FibInfo): void {
+    if (info.refs === 0 && this.infos.get(info.hashKey) === info) this.infos.delete(info.hashKey);
+  }
+
   /** `fib_release_info()`: an alias let go of `info`. */
   release(info: FibInfo): void {
     info.refs -= 1;

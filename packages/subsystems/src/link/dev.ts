@@ -5,7 +5,18 @@
  * name. The caller holds RTNL. Validation that can fail comes before any change, so a thrown
  * error leaves the device as it was.
  */
-import { Errno, ErrnoError, IFF, type Net, RefCount, RTM, type Rtnetlink, type Task } from '@rtnlkit/core';
+import {
+  Errno,
+  ErrnoError,
+  failAt,
+  faultPoint,
+  IFF,
+  type Net,
+  RefCount,
+  RTM,
+  type Rtnetlink,
+  type Task,
+} from '@rtnlkit/core';
 import { IFALIASZ } from './constants';
 import { callNetdeviceNotifiers, NETDEV, type NotifyOrigin, rtmsgIfinfo, rtmsgIfinfoBuild } from './events';
 import type { NetDevice } from './netdevice';
@@ -53,13 +64,17 @@ export async function registerNetdevice(
   dev: NetDevice,
   options: RegisterOptions = {},
 ): Promise<void> {
+  // The allocations before the device is listed (name nodes, `ndo_init`): nothing to undo yet.
+  failAt(rtnl, 'register_netdevice:alloc', 'alloc');
   const table = linkTable(net);
   table.register(dev, options.ifindex === undefined ? {} : { ifindex: options.ifindex });
   dev.refcnt = new RefCount(dev.name, { clock: rtnl.clock });
   dev.registeredRef = dev.refcnt.hold('dev_registered_tracker');
   dev.regState = 'registered';
   dev.linkInitializing = !(options.announce ?? true);
-  const errno = await callNetdeviceNotifiers(rtnl, NETDEV.REGISTER, { dev });
+  const errno =
+    faultPoint(rtnl, 'notifier:NETDEV_REGISTER', 'notifier') ||
+    (await callNetdeviceNotifiers(rtnl, NETDEV.REGISTER, { dev }));
   if (errno) {
     // The kernel's rollback: unregister_netdevice_queue() of the half-registered device.
     await unregisterNetdevice(rtnl, dev);
@@ -97,7 +112,7 @@ export async function unregisterNetdeviceMany(
   for (const dev of closing) await callNetdeviceNotifiers(rtnl, NETDEV.GOING_DOWN, { dev });
   for (const dev of closing) {
     dev.flags &= ~IFF.UP;
-    await dev.netdevOps.stop?.(rtnl, dev);
+    await ndoStop(rtnl, dev);
   }
   for (const dev of closing) {
     rtmsgIfinfo(rtnl, RTM.NEWLINK, dev, IFF.UP | IFF.RUNNING);
@@ -140,17 +155,23 @@ export async function devChangeFlagsNoNotify(rtnl: Rtnetlink, dev: NetDevice, fl
   const closing = ((oldFlags ^ flags) & IFF.UP) !== 0 && (oldFlags & IFF.UP) !== 0;
   if (opening) {
     // __dev_open(): NETDEV_PRE_UP may veto before anything changes.
-    const errno = await callNetdeviceNotifiers(rtnl, NETDEV.PRE_UP, { dev });
+    const errno =
+      faultPoint(rtnl, 'notifier:NETDEV_PRE_UP', 'notifier') ||
+      (await callNetdeviceNotifiers(rtnl, NETDEV.PRE_UP, { dev }));
     if (errno) throw new ErrnoError(errno);
     // ndo_open: may fail (veth without a peer: ENOTCONN), and then nothing changed.
-    await dev.netdevOps.open?.(rtnl, dev);
+    const open = dev.netdevOps.open;
+    if (open) {
+      failAt(rtnl, 'dev_open:ndo_open', 'driver');
+      await open(rtnl, dev);
+    }
   }
   if (closing) await callNetdeviceNotifiers(rtnl, NETDEV.GOING_DOWN, { dev });
   dev.flags = ((flags & USER_FLAGS) | (dev.flags & KEPT_FLAGS)) >>> 0;
   if (opening) dev.flags |= IFF.UP;
   if (closing) {
     dev.flags &= ~IFF.UP;
-    await dev.netdevOps.stop?.(rtnl, dev);
+    await ndoStop(rtnl, dev);
   }
   if ((flags ^ dev.gflags) & IFF.PROMISC) {
     dev.gflags ^= IFF.PROMISC;
@@ -160,6 +181,17 @@ export async function devChangeFlagsNoNotify(rtnl: Rtnetlink, dev: NetDevice, fl
     dev.gflags ^= IFF.ALL_MULTI;
     dev.allmulti += flags & IFF.ALL_MULTI ? 1 : -1;
   }
+}
+
+/**
+ * `ndo_stop`: `__dev_close_many()` ignores what it returns, so an injected error is a driver that
+ * stopped and then answered an error: the close goes on as if it had succeeded.
+ */
+async function ndoStop(rtnl: Rtnetlink, dev: NetDevice): Promise<void> {
+  const stop = dev.netdevOps.stop;
+  if (!stop) return;
+  faultPoint(rtnl, 'dev_close:ndo_stop', 'driver');
+  await stop(rtnl, dev);
 }
 
 /**
@@ -205,21 +237,51 @@ export function devValidateMtu(dev: NetDevice, mtu: number): void {
   if (dev.maxMtu > 0 && signed > dev.maxMtu) throw new ErrnoError(Errno.EINVAL, 'mtu greater than device maximum');
 }
 
-/** `netif_set_mtu_ext()`: validates, changes, raises NETDEV_CHANGEMTU (nothing if unchanged). */
+/**
+ * `netif_set_mtu_ext()`: validates, changes, raises NETDEV_CHANGEMTU (nothing if unchanged). A
+ * veto sets the old mtu back and raises NETDEV_CHANGEMTU again "so that they have a chance to
+ * revert changes", then returns the veto's errno.
+ */
 export async function devSetMtu(rtnl: Rtnetlink, dev: NetDevice, mtu: number): Promise<void> {
   if (mtu === dev.mtu) return;
   devValidateMtu(dev, mtu);
-  dev.netdevOps.changeMtu?.(dev, mtu);
+  const changeMtu = dev.netdevOps.changeMtu;
+  if (changeMtu) {
+    // __netif_set_mtu(): the driver's error comes back before the mtu changed.
+    failAt(rtnl, 'dev_set_mtu:ndo_change_mtu', 'driver');
+    changeMtu(dev, mtu);
+  }
   const oldMtu = dev.mtu;
   dev.mtu = mtu;
-  await callNetdeviceNotifiers(rtnl, NETDEV.CHANGEMTU, { dev, oldMtu });
+  const errno =
+    faultPoint(rtnl, 'notifier:NETDEV_CHANGEMTU', 'notifier') ||
+    (await callNetdeviceNotifiers(rtnl, NETDEV.CHANGEMTU, { dev, oldMtu }));
+  if (errno) {
+    // The rollback's own __netif_set_mtu() and notifier answers are ignored, as in the kernel.
+    changeMtu?.(dev, oldMtu);
+    dev.mtu = oldMtu;
+    await callNetdeviceNotifiers(rtnl, NETDEV.CHANGEMTU, { dev, oldMtu: mtu });
+    throw new ErrnoError(errno);
+  }
 }
 
-/** `netif_change_tx_queue_len()`: NETDEV_CHANGE_TX_QUEUE_LEN when it changed. */
+/**
+ * `netif_change_tx_queue_len()`: NETDEV_CHANGE_TX_QUEUE_LEN when it changed, then the qdiscs'
+ * queues resized (`dev_qdisc_change_tx_queue_len()`, which allocates). A veto or a failed resize
+ * puts the old length back (`err_rollback`, no second notification) and returns the error.
+ */
 export async function devChangeTxQueueLen(rtnl: Rtnetlink, dev: NetDevice, txqlen: number): Promise<void> {
   if (txqlen === dev.txqlen) return;
+  const oldLen = dev.txqlen;
   dev.txqlen = txqlen >>> 0;
-  await callNetdeviceNotifiers(rtnl, NETDEV.CHANGE_TX_QUEUE_LEN, { dev });
+  const errno =
+    faultPoint(rtnl, 'notifier:NETDEV_CHANGE_TX_QUEUE_LEN', 'notifier') ||
+    (await callNetdeviceNotifiers(rtnl, NETDEV.CHANGE_TX_QUEUE_LEN, { dev })) ||
+    faultPoint(rtnl, 'dev_qdisc_change_tx_queue_len:alloc', 'alloc');
+  if (errno) {
+    dev.txqlen = oldLen;
+    throw new ErrnoError(errno);
+  }
 }
 
 /** `netif_set_alias()` after its length check: an empty alias clears it. */
@@ -231,8 +293,8 @@ export function devSetAlias(dev: NetDevice, alias: string): void {
 /**
  * `netif_change_name()`: the name checks of registration (EINVAL, EEXIST; a `%d` pattern takes
  * the lowest free unit), the name written under `netdev_rename_lock` (lockless readers never see
- * it torn), the name index moved, then NETDEV_CHANGENAME (and its RTM_NEWLINK). Nothing happens
- * for the same name. A running device may be renamed (Linux 6.18 allows it; older kernels
+ * it torn), the name index moved, then NETDEV_CHANGENAME (and its RTM_NEWLINK; a veto renames it
+ * back). Nothing happens for the same name. A running device may be renamed (Linux 6.18 allows it; older kernels
  * answered EBUSY).
  */
 export async function devChangeName(rtnl: Rtnetlink, task: Task, dev: NetDevice, name: string): Promise<void> {
@@ -242,9 +304,21 @@ export async function devChangeName(rtnl: Rtnetlink, task: Task, dev: NetDevice,
   const table = linkTable(net);
   const valid = table.validName(name);
   const oldName = dev.name;
+  // device_rename(): the sysfs rename allocates, and fails before the name changed.
+  failAt(rtnl, 'dev_change_name:device_rename', 'alloc');
   await writeDevName(rtnl, task, dev, valid);
   table.reindexName(dev, oldName);
-  await callNetdeviceNotifiers(rtnl, NETDEV.CHANGENAME, { dev, oldName });
+  const errno =
+    faultPoint(rtnl, 'notifier:NETDEV_CHANGENAME', 'notifier') ||
+    (await callNetdeviceNotifiers(rtnl, NETDEV.CHANGENAME, { dev, oldName }));
+  if (errno) {
+    // The kernel's `goto rollback`: the old name back, NETDEV_CHANGENAME again (a veto of the
+    // rollback is only logged), then the first veto's errno.
+    await writeDevName(rtnl, task, dev, oldName);
+    table.reindexName(dev, valid);
+    await callNetdeviceNotifiers(rtnl, NETDEV.CHANGENAME, { dev, oldName: valid });
+    throw new ErrnoError(errno);
+  }
 }
 
 /** `netdev_state_change()`: NETDEV_CHANGE and RTM_NEWLINK (change 0), only while the device is up. */

@@ -2,7 +2,7 @@
  * IFLA_MASTER (`do_set_master()`, net/core/rtnetlink.c) and the master/upper link of a device
  * (`netdev_master_upper_dev_link()` / `netdev_upper_dev_unlink()`, net/core/dev.c).
  */
-import { Errno, ErrnoError, type Rtnetlink } from '@rtnlkit/core';
+import { Errno, ErrnoError, failAt, faultPoint, type Rtnetlink } from '@rtnlkit/core';
 import { callNetdeviceNotifiers, NETDEV } from './events';
 import type { NetDevice } from './netdevice';
 import { linkTable } from './table';
@@ -33,14 +33,24 @@ export async function doSetMaster(rtnl: Rtnetlink, dev: NetDevice, ifindex: numb
 
 /**
  * `netdev_master_upper_dev_link()`: EBUSY if `dev` has a master already or `upper` sits on `dev`
- * (a loop); then NETDEV_CHANGEUPPER (which `rtnetlink_event()` turns into an RTM_NEWLINK).
+ * (a loop); NETDEV_PRECHANGEUPPER may veto (rtnlkit raises no such event, so only an injected
+ * veto); the adjacency lists are allocated; then NETDEV_CHANGEUPPER (which `rtnetlink_event()`
+ * turns into an RTM_NEWLINK), whose veto unlinks again (`rollback:`) and is returned.
  */
 export async function netdevMasterUpperDevLink(rtnl: Rtnetlink, dev: NetDevice, upper: NetDevice): Promise<void> {
   if (dev === upper) throw new ErrnoError(Errno.EBUSY);
   if (dev.master) throw new ErrnoError(Errno.EBUSY);
   for (let m = upper.master; m; m = m.master) if (m === dev) throw new ErrnoError(Errno.EBUSY);
+  failAt(rtnl, 'notifier:NETDEV_PRECHANGEUPPER', 'notifier');
+  failAt(rtnl, 'netdev_upper_dev_link:adjacent_alloc', 'alloc');
   dev.master = upper;
-  await callNetdeviceNotifiers(rtnl, NETDEV.CHANGEUPPER, { dev });
+  const errno =
+    faultPoint(rtnl, 'notifier:NETDEV_CHANGEUPPER', 'notifier') ||
+    (await callNetdeviceNotifiers(rtnl, NETDEV.CHANGEUPPER, { dev }));
+  if (errno) {
+    dev.master = undefined;
+    throw new ErrnoError(errno);
+  }
 }
 
 /** `netdev_upper_dev_unlink()`: NETDEV_CHANGEUPPER once the link is gone. */

@@ -6,6 +6,7 @@ import {
   type DoitRequest,
   Errno,
   ErrnoError,
+  failAt,
   IFLA,
   IFLA_INFO,
   type Net,
@@ -236,6 +237,8 @@ async function newlinkCreate(
   const { tgtNet, linkNet, peerNet } = nets;
   const ifname = tb.tb[IFLA.IFNAME];
   const name = ifname ? nla.string(ifname).slice(0, IFNAMSIZ - 1) : `${ops.kind}%d`;
+  // alloc_netdev_mqs() in rtnl_create_link(): ENOMEM before anything exists.
+  failAt(req.rtnl, 'rtnl_create_link:alloc_netdev', 'alloc');
   const dev = rtnlCreateLink(ops, name, tb, req);
   const origin = originOf(req);
   if (ops.newlink) {

@@ -9,7 +9,7 @@
  * VLANs, the FDB, and the AF_BRIDGE RTM_NEWLINK/DELLINK notifications of port state changes
  * (`br_ifinfo_notify()`).
  */
-import { Errno, ErrnoError, IFF, IFLA, NOTIFY_DONE, type Rtnetlink, rtLink } from '@rtnlkit/core';
+import { Errno, ErrnoError, failAt, IFF, IFLA, NOTIFY_DONE, type Rtnetlink, rtLink } from '@rtnlkit/core';
 import { ARPHRD, ETH_ALEN, ETH_DATA_LEN, ETH_MAX_MTU } from '../constants';
 import { devSetAllmulti, devSetMtu, devSetPromiscuity, registerNetdevice } from '../dev';
 import { callNetdeviceNotifiers, NETDEV, type NetdevNotifierInfo, registerNetdeviceNotifier } from '../events';
@@ -118,7 +118,12 @@ async function brMtuAutoAdjust(rtnl: Rtnetlink, br: NetDevice): Promise<void> {
   if (bridge.mtuSetByUser) return;
   let mtu = 0;
   for (const p of bridge.ports) if (!mtu || mtu > p.dev.mtu) mtu = p.dev.mtu;
-  await devSetMtu(rtnl, br, mtu || ETH_DATA_LEN);
+  // dev_set_mtu()'s error is ignored here, as the kernel's br_mtu_auto_adjust() ignores it.
+  try {
+    await devSetMtu(rtnl, br, mtu || ETH_DATA_LEN);
+  } catch (error) {
+    if (!(error instanceof ErrnoError)) throw error;
+  }
   bridge.mtuSetByUser = false;
 }
 
@@ -148,6 +153,8 @@ export async function brAddIf(rtnl: Rtnetlink, br: NetDevice, dev: NetDevice): P
     throw new ErrnoError(Errno.EINVAL);
   if (isBridgeMaster(dev)) throw new ErrnoError(Errno.ELOOP, 'Can not enslave a bridge to a bridge');
   if (dev.master) throw new ErrnoError(Errno.EBUSY);
+  // new_nbp(): the port's kzalloc, before anything changed.
+  failAt(rtnl, 'br_add_if:new_nbp', 'alloc');
   const p: BridgePort = { br, dev, state: BR_STATE.DISABLED, promisc: false };
   devSetAllmulti(dev, 1);
   try {

@@ -9,6 +9,7 @@ import {
   defineAttrSet,
   Errno,
   ErrnoError,
+  failAt,
   IFINFOMSG_LEN,
   IFLA,
   type IfInfoMsg,
@@ -195,6 +196,7 @@ async function vethNewlink(ops: RtnlLinkOps, dev: NetDevice, params: NewlinkPara
   const tbp = peerInfo ? peerInfo.tb : params.tb;
   const ifname = tbp.tb[IFLA.IFNAME];
   const name = peerInfo && ifname ? nla.string(ifname).slice(0, IFNAMSIZ - 1) : 'veth%d';
+  failAt(rtnl, 'rtnl_create_link:alloc_netdev', 'alloc');
   const peer = rtnlCreateLink(ops, name, tbp);
   if (!peerInfo || !tbp.tb[IFLA.ADDRESS]) {
     peer.address = randomEtherAddr();

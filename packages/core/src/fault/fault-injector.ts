@@ -1,0 +1,72 @@
+/**
+ * Fault injection, the model's `CONFIG_FAULT_INJECTION` + `/proc/self/fail-nth`: subsystems call
+ * {@link faultPoint} (or {@link failAt}) where the kernel can fail (an allocation that may sleep,
+ * a driver call, a notifier chain whose answer is checked or ignored). With no injector set on the
+ * rtnetlink instance a point costs one property check. With one set, every point passed is
+ * recorded in order, and the `failNth`-th one fails with its errno, as `fail-nth` fails exactly
+ * one call: a test first counts the points a request passes (failNth 0), then replays the
+ * request from the same state failing point k for each k.
+ */
+import { Errno, ErrnoError, errnoName } from '../errno';
+
+/** What fails at a point: its default errno and what the failure models. */
+export type FaultKind =
+  /** `should_failslab()`: kmalloc/kzalloc/alloc_netdev returns NULL (ENOMEM, or ENOBUFS where the caller says so). */
+  | 'alloc'
+  /** An `ndo_*` call returns an error (EIO). */
+  | 'driver'
+  /** A notifier callback answers `notifier_from_errno(-EPERM)`: a veto. */
+  | 'notifier';
+
+/** The errno each kind fails with unless the point names another. */
+export const FAULT_ERRNO: Readonly<Record<FaultKind, number>> = {
+  alloc: Errno.ENOMEM,
+  driver: Errno.EIO,
+  notifier: Errno.EPERM,
+};
+
+export interface FaultPointRecord {
+  /** `function:what`, e.g. `rtnl_create_link:alloc_netdev`, `dev_open:ndo_open`, `notifier:NETDEV_REGISTER`. */
+  readonly name: string;
+  readonly kind: FaultKind;
+  /** The errno this point fails with. */
+  readonly errno: number;
+}
+
+export class FaultInjector {
+  /** Every point passed, in order (the failed one included). */
+  readonly passed: FaultPointRecord[] = [];
+  /** The point that was failed, once it was reached. */
+  injected: FaultPointRecord | undefined;
+
+  /** `failNth`: the 1-based point to fail; 0 only counts. */
+  constructor(readonly failNth = 0) {}
+
+  /** Records a point; its errno if it is the one to fail, else 0. */
+  check(name: string, kind: FaultKind, errno: number = FAULT_ERRNO[kind]): number {
+    const record = { name, kind, errno };
+    this.passed.push(record);
+    if (this.passed.length !== this.failNth) return 0;
+    this.injected = record;
+    return errno;
+  }
+}
+
+/** What a point needs of the rtnetlink instance: its (usually absent) injector. */
+export interface FaultHost {
+  faultInjector: FaultInjector | undefined;
+}
+
+/** A point: the errno to fail with here (injected), else 0. One property check without an injector. */
+export function faultPoint(host: FaultHost, name: string, kind: FaultKind, errno?: number): number {
+  const injector = host.faultInjector;
+  return injector === undefined ? 0 : injector.check(name, kind, errno);
+}
+
+/** A point that fails by throwing its errno (an allocation or driver call whose error the caller returns). */
+export function failAt(host: FaultHost, name: string, kind: FaultKind, errno?: number): void {
+  const injector = host.faultInjector;
+  if (injector === undefined) return;
+  const failed = injector.check(name, kind, errno);
+  if (failed) throw new ErrnoError(failed, `rtnlkit: injected ${errnoName(failed) ?? failed} at ${name}`);
+}
