@@ -264,6 +264,11 @@ export class FibNet {
     return info;
   }
 
+  /** Drops an info no alias holds from the hash (it may have been replaced there already). */
+  unhash(info: FibInfo): void {
+    if (this.infos.get(info.hashKey) === info) this.infos.delete(info.hashKey);
+  }
+
   /** An alias took `info`. */
   hold(info: FibInfo): void {
     info.refs += 1;
