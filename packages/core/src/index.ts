@@ -38,16 +38,19 @@ export { type LockStatRow, LockStats, type LockTracer } from './locking/lock-sta
 export {
   type AcquireMode,
   type DependencyStep,
+  heldList,
   Lockdep,
   LockdepError,
   type LockdepOptions,
   type LockdepReport,
   type LockdepReportKind,
+  type LockObserver,
   type TrackedLock,
 } from './locking/lockdep';
 export { LockGuard, type LockInstanceOptions, Mutex } from './locking/mutex';
 export { RwSemaphore } from './locking/rwsem';
 export type { AcquireOptions } from './locking/wait-queue';
+export { LockWatchdog, type LockWatchdogOptions, type LockWatchdogReport } from './locking/watchdog';
 export { Histogram, type HistogramSummary } from './metrics/histogram';
 export { compareNets, Net } from './net/net';
 export { type AckOptions, buildAck, buildDone } from './rtnetlink/ack';

@@ -63,6 +63,12 @@ export class LockdepError extends Error {
   }
 }
 
+/** Told of every acquisition and release lockdep records (the lock watchdog listens this way). */
+export interface LockObserver {
+  acquired(task: Task, lock: TrackedLock, mode: AcquireMode, at: string | undefined): void;
+  released(task: Task, lock: TrackedLock): void;
+}
+
 export interface LockdepOptions {
   /** `report` (default) records and lets the acquisition go on; `refuse` throws before waiting. */
   mode?: 'report' | 'refuse';
@@ -94,11 +100,18 @@ export class Lockdep {
   private readonly dependencies = new Map<LockClass, Map<LockClass, Evidence>>();
   private readonly reported = new Set<string>();
   private readonly stopWatchingTasks: () => void;
+  private readonly observers = new Set<LockObserver>();
 
   constructor(options: LockdepOptions = {}) {
     this.mode = options.mode ?? 'report';
     this.onReport = options.onReport;
     this.stopWatchingTasks = onTaskEnd((task) => this.taskEnded(task));
+  }
+
+  /** Adds an observer of acquisitions and releases; the result removes it. */
+  observe(observer: LockObserver): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
   }
 
   /** Stops watching task exits (lockdep instances are otherwise kept alive by the hook). */
@@ -156,6 +169,7 @@ export class Lockdep {
       }
     }
     (task.held as unknown as HeldEntry[]).push({ lock, mode, at });
+    for (const observer of this.observers) observer.acquired(task, lock, mode, at);
   }
 
   /** Records the release; reports and returns false when the task did not hold the lock. */
@@ -164,6 +178,7 @@ export class Lockdep {
     for (let i = held.length - 1; i >= 0; i--) {
       if (held[i]?.lock === lock) {
         held.splice(i, 1);
+        for (const observer of this.observers) observer.released(task, lock);
         return true;
       }
     }
@@ -418,7 +433,8 @@ function pad(text: string): string {
   return text.padEnd(24);
 }
 
-function heldList(task: Task): string[] {
+/** lockdep's `lockdep_print_held_locks()` listing of what `task` holds. */
+export function heldList(task: Task): string[] {
   const held = task.held;
   if (held.length === 0) return [`no locks held by ${task}.`];
   return [

@@ -35,6 +35,26 @@ async function dump(
 }
 
 describe('RTM_NEWROUTE / RTM_DELROUTE', () => {
+  it('leaves no fib_info behind for an insert that fails (it would pin its device for ever)', async () => {
+    const { rtnl, ifb0 } = await world();
+    const fib = fibNet(rtnl.initNet);
+    const base = fib.infos.size;
+    expect((await sendRoute(rtnl, addRoute({ dst: '198.51.100.0', len: 24, oif: ifb0, scope: LINK }))).ack?.errno).toBe(
+      0,
+    );
+    expect(fib.infos.size).toBe(base + 1);
+    // EEXIST with another metric-less nexthop (a new info), and ENOENT without NLM_F_CREATE.
+    const taken = routeRequest(RTM.NEWROUTE, NLM_F.CREATE | NLM_F.EXCL, {
+      dst: '198.51.100.0',
+      len: 24,
+      gw: '198.51.100.9',
+    });
+    expect((await sendRoute(rtnl, taken)).ack?.errno).toBe(Errno.EEXIST);
+    const noCreate = routeRequest(RTM.NEWROUTE, 0, { dst: '192.0.2.0', len: 24, oif: ifb0, scope: LINK, priority: 7 });
+    expect((await sendRoute(rtnl, noCreate)).ack?.errno).toBe(Errno.ENOENT);
+    expect(fib.infos.size).toBe(base + 1);
+  });
+
   it('adds a device route and a gateway route through it, notifying RTNLGRP_IPV4_ROUTE', async () => {
     const { rtnl, ifb0 } = await world();
     const first = await sendRoute(rtnl, addRoute({ dst: '198.51.100.0', len: 24, oif: ifb0, scope: LINK }));
