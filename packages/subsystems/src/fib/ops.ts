@@ -86,54 +86,62 @@ export async function fibTableInsert(rtnl: Rtnetlink, fib: FibNet, table: FibTab
   const len = cfg.dstLen;
   validKeyLen(key, len);
   const fi = fibCreateInfo(fib, cfg);
-  const list = table.aliases(key, len);
-  let at = findAlias(list, cfg.tos, fi.priority);
-  let nlFlags = NLM_F.EXCL;
-  let event: FibEvent = 'ENTRY_REPLACE';
-  const first = list[at];
-  if (first && first.tos === cfg.tos && first.info.priority === fi.priority) {
-    if (cfg.nlFlags & NLM_F.EXCL) throw new ErrnoError(Errno.EEXIST);
-    nlFlags &= ~NLM_F.EXCL;
-    // The run of aliases with the same tos and priority; is there one identical to this route?
-    let end = at;
-    let match = -1;
-    for (; end < list.length; end += 1) {
-      const fa = list[end] as FibAlias;
-      if (fa.tos !== cfg.tos || fa.info.priority !== fi.priority) break;
-      if (match < 0 && fa.type === cfg.type && fa.info === fi) match = end;
-    }
-    if (cfg.nlFlags & NLM_F.REPLACE) {
-      if (match >= 0) {
-        if (match === at) return; // replacing a route by itself: nothing to do
-        throw new ErrnoError(Errno.EEXIST);
-      }
-      const old = first;
-      const alias = fibAlias(fi, cfg.type, cfg.tos, table.id);
-      const next = list.slice();
-      next[at] = alias;
-      fib.hold(fi);
-      await commit(fib, () => table.setAliases(key, len, next));
-      fib.release(old.info);
-      rtmsgFib(rtnl, fib.net, RTM.NEWROUTE, key, len, alias, cfg, nlFlags | NLM_F.REPLACE);
-      await changed(fib, 'ENTRY_REPLACE', key, len, alias);
-      return;
-    }
-    if (match >= 0) throw new ErrnoError(Errno.EEXIST);
-    if (cfg.nlFlags & NLM_F.APPEND) {
-      event = 'ENTRY_APPEND';
-      nlFlags |= NLM_F.APPEND;
-      at = end;
-    }
-  }
-  if (!(cfg.nlFlags & NLM_F.CREATE)) throw new ErrnoError(Errno.ENOENT);
-  nlFlags |= NLM_F.CREATE;
-  const alias = fibAlias(fi, cfg.type, cfg.tos, table.id);
-  const next = list.slice();
-  next.splice(at, 0, alias);
+  // fib_create_info() hands the info back with a tree reference and fib_table_insert's exit path
+  // drops it (fib_release_info), which unhashes a new info that no route took: a refused insert
+  // (EEXIST, ENOENT) leaves no trace in the info cache.
   fib.hold(fi);
-  await commit(fib, () => table.setAliases(key, len, next));
-  rtmsgFib(rtnl, fib.net, RTM.NEWROUTE, key, len, alias, cfg, nlFlags);
-  await changed(fib, event, key, len, alias);
+  try {
+    const list = table.aliases(key, len);
+    let at = findAlias(list, cfg.tos, fi.priority);
+    let nlFlags = NLM_F.EXCL;
+    let event: FibEvent = 'ENTRY_REPLACE';
+    const first = list[at];
+    if (first && first.tos === cfg.tos && first.info.priority === fi.priority) {
+      if (cfg.nlFlags & NLM_F.EXCL) throw new ErrnoError(Errno.EEXIST);
+      nlFlags &= ~NLM_F.EXCL;
+      // The run of aliases with the same tos and priority; is there one identical to this route?
+      let end = at;
+      let match = -1;
+      for (; end < list.length; end += 1) {
+        const fa = list[end] as FibAlias;
+        if (fa.tos !== cfg.tos || fa.info.priority !== fi.priority) break;
+        if (match < 0 && fa.type === cfg.type && fa.info === fi) match = end;
+      }
+      if (cfg.nlFlags & NLM_F.REPLACE) {
+        if (match >= 0) {
+          if (match === at) return; // replacing a route by itself: nothing to do
+          throw new ErrnoError(Errno.EEXIST);
+        }
+        const old = first;
+        const alias = fibAlias(fi, cfg.type, cfg.tos, table.id);
+        const next = list.slice();
+        next[at] = alias;
+        fib.hold(fi);
+        await commit(fib, () => table.setAliases(key, len, next));
+        fib.release(old.info);
+        rtmsgFib(rtnl, fib.net, RTM.NEWROUTE, key, len, alias, cfg, nlFlags | NLM_F.REPLACE);
+        await changed(fib, 'ENTRY_REPLACE', key, len, alias);
+        return;
+      }
+      if (match >= 0) throw new ErrnoError(Errno.EEXIST);
+      if (cfg.nlFlags & NLM_F.APPEND) {
+        event = 'ENTRY_APPEND';
+        nlFlags |= NLM_F.APPEND;
+        at = end;
+      }
+    }
+    if (!(cfg.nlFlags & NLM_F.CREATE)) throw new ErrnoError(Errno.ENOENT);
+    nlFlags |= NLM_F.CREATE;
+    const alias = fibAlias(fi, cfg.type, cfg.tos, table.id);
+    const next = list.slice();
+    next.splice(at, 0, alias);
+    fib.hold(fi);
+    await commit(fib, () => table.setAliases(key, len, next));
+    rtmsgFib(rtnl, fib.net, RTM.NEWROUTE, key, len, alias, cfg, nlFlags);
+    await changed(fib, event, key, len, alias);
+  } finally {
+    fib.release(fi);
+  }
 }
 
 /** `fib_nh_match()`: 0 when the request's nexthop fields (those given) match `fi`. */
