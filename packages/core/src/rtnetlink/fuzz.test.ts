@@ -3,12 +3,14 @@
  * attributes nested 20 deep, oversized strings and unknown types. Every input must get
  * well-formed replies, or be skipped exactly where the kernel skips it; nothing may throw out of
  * the dispatcher; a rejected message changes no state. The expectations come from an oracle
- * written from netlink_rcv_skb / rtnetlink_rcv_msg, independent of the dispatcher's code.
+ * written from netlink_rcv_skb / rtnetlink_rcv_msg, independent of the dispatcher's code
+ * (`testing/rcv-oracle.ts`, shared with the compare package's fuzzer).
  */
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { Errno, ErrnoError } from '../errno';
 import { decodeDatagram } from '../testing/messages';
+import { rcvSkbOracle } from '../testing/rcv-oracle';
 import { rtnlMutexStrategy } from '../testing/rtnl-mutex-strategy';
 import { NlMsgBuilder } from '../wire/builder';
 import { NLA_F_NESTED, NLM_F, NLMSG, RTNL_FLAG } from '../wire/constants';
@@ -18,34 +20,6 @@ import { routeAttrs } from '../wire/generated/rt-route';
 import { IFINFOMSG_LEN, RTMSG_LEN } from '../wire/headers';
 import { NL_VALIDATE } from '../wire/parse';
 import { Rtnetlink } from './rtnetlink';
-
-const RTM_MAX = 123;
-
-/** The kernel's walk, written independently: what each message should get. */
-type Expected = { offset: number; header: Uint8Array; kind: 'skip' | 'ack' | 'error' | 'handled'; errno?: number };
-
-function oracle(datagram: Uint8Array, admin: boolean): Expected[] {
-  const out: Expected[] = [];
-  const view = new DataView(datagram.buffer, datagram.byteOffset, datagram.byteLength);
-  let off = 0;
-  while (datagram.length - off >= 16) {
-    const len = view.getUint32(off, true);
-    if (len < 16 || len > datagram.length - off) break;
-    const type = view.getUint16(off + 4, true);
-    const flags = view.getUint16(off + 6, true);
-    const header = datagram.slice(off, off + 16);
-    const ack = (flags & NLM_F.ACK) !== 0;
-    const kind = ((type - 16) & 3) as 0 | 1 | 2 | 3;
-    if (!(flags & NLM_F.REQUEST) || type < NLMSG.MIN_TYPE)
-      out.push({ offset: off, header, kind: ack ? 'ack' : 'skip' });
-    else if (type > RTM_MAX) out.push({ offset: off, header, kind: 'error', errno: Errno.EOPNOTSUPP });
-    else if (len < 17) out.push({ offset: off, header, kind: ack ? 'ack' : 'skip' });
-    else if (kind !== 2 && !admin) out.push({ offset: off, header, kind: 'error', errno: Errno.EPERM });
-    else out.push({ offset: off, header, kind: 'handled' });
-    off += Math.min((len + 3) & ~3, datagram.length - off);
-  }
-  return out;
-}
 
 function setup() {
   const rtnl = new Rtnetlink({ strategy: rtnlMutexStrategy() });
@@ -216,7 +190,7 @@ describe('hostile input', () => {
       const errors = replies.filter((m) => m.header.type === NLMSG.ERROR);
       const failed = new Set<number>();
       let next = 0;
-      for (const expected of oracle(bytes, admin)) {
+      for (const expected of rcvSkbOracle(bytes, admin)) {
         const reply = errors[next];
         const echoes =
           reply !== undefined && Buffer.from(reply.bytes.subarray(20, 36)).equals(Buffer.from(expected.header));

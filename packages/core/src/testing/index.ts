@@ -13,6 +13,7 @@ export {
   formatExploreResult,
 } from './explorer';
 export { type DecodedMessage, decodeDatagram, drain, readUntilDone } from './messages';
+export { type RcvExpectation, RTM_MAX, rcvSkbOracle } from './rcv-oracle';
 export { rtnlMutexStrategy } from './rtnl-mutex-strategy';
 export { type ToyWorkloadOptions, toyWorkload } from './toy-workload';
 export { call, callDump, TOY_LOCK_CLASSES, type ToyWorld, toyDumpRequest, toyRequest, toyWorld } from './toy-world';
