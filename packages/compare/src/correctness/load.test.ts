@@ -2,15 +2,15 @@
  * Load (issue 10): 200 sockets issue mixed requests at once under each strategy; see
  * `load/load.ts` for what is checked. Prints the counts of each run.
  *
- * In `npm test` each strategy gets 8,000 requests (40 per socket; 32,000 over the four): 50,000
- * under each takes 30 s or more per strategy on this 2-CPU machine, beyond the test budget.
- * `npm run load` runs the full 50,000 under each (or set RTNLKIT_LOAD_REQUESTS here).
+ * The issue's size: 50,000 requests under each strategy (250 per socket), 15–25 s per strategy on
+ * this 2-CPU machine when it is quiet (several times that when it is busy, hence the generous
+ * timeout). RTNLKIT_LOAD_REQUESTS sets another size; `npm run load` is the same run as a command.
  */
 import { describe, expect, it } from 'vitest';
 import { runLoad } from '../load/load';
 import { STRATEGY_VARIANTS } from '../strategies';
 
-const REQUESTS = Number(process.env.RTNLKIT_LOAD_REQUESTS ?? 8000);
+const REQUESTS = Number(process.env.RTNLKIT_LOAD_REQUESTS ?? 50_000);
 
 describe('load: 200 sockets, mixed requests, listeners', () => {
   for (const variant of STRATEGY_VARIANTS) {
@@ -28,6 +28,6 @@ describe('load: 200 sockets, mixed requests, listeners', () => {
       expect(stats.violations).toEqual([]);
       expect(stats.requests).toBe(REQUESTS);
       expect(stats.laggardsOverflowed).toBeGreaterThan(0);
-    }, 120_000);
+    }, 600_000);
   }
 });
