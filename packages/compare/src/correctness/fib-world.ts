@@ -38,7 +38,6 @@ import {
   IFF,
   LockEnv,
   type LockStrategy,
-  type NetlinkSocket,
   NLM_F,
   NLMSG,
   NLMSG_HDRLEN,
@@ -53,7 +52,7 @@ import {
   VirtualClock,
   walkAttrs,
 } from '@rtnlkit/core';
-import { decodeDatagram } from '@rtnlkit/core/testing';
+import { call, decodeDatagram } from '@rtnlkit/core/testing';
 import {
   devChangeFlags,
   type FibAlias,
@@ -209,16 +208,6 @@ function routeRequest(type: number, flags: number, seq: number, table: number, d
   return b.finish().slice();
 }
 
-/** Sends and reads until the request's NLMSG_ERROR: its errno (0 for the ACK). */
-async function call(socket: NetlinkSocket, task: Task, message: Uint8Array): Promise<number> {
-  const seq = new DataView(message.buffer, message.byteOffset).getUint32(8, true);
-  await socket.send(message, { task });
-  for (;;) {
-    for (const m of decodeDatagram(await socket.recv()))
-      if (m.header.type === NLMSG.ERROR && m.header.seq === seq) return m.errno ?? Errno.EIO;
-  }
-}
-
 /**
  * `run(seed)` for `exploreSchedules`: builds the world under a fresh strategy from `make`, runs the
  * workload and returns the invariants it broke. `stats`, when given, receives what the seed did.
@@ -324,7 +313,7 @@ export function fibExploreWorkload(
             : op === 1
               ? routeRequest(RTM.NEWROUTE, NLM_F.CREATE | NLM_F.REPLACE, seq++, table, dst, oif)
               : routeRequest(RTM.DELROUTE, 0, seq++, table, dst);
-        const errno = await call(socket, task, message);
+        const errno = await call(socket, message, task);
         if (errno === 0) count.writes += 1;
         else if (!(op === 0 && errno === Errno.EEXIST) && !(op === 2 && errno === Errno.ESRCH))
           violations.push(

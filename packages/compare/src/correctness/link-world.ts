@@ -48,7 +48,7 @@ import {
   VirtualClock,
   walkAttrs,
 } from '@rtnlkit/core';
-import { decodeDatagram } from '@rtnlkit/core/testing';
+import { call, decodeDatagram } from '@rtnlkit/core/testing';
 import {
   fillIfinfo,
   ifbLinkOps,
@@ -141,16 +141,6 @@ function request(type: number, flags: number, seq: number, index: number, attrs?
   b.bytes(ifm);
   attrs?.(b);
   return b.finish().slice();
-}
-
-/** Sends and reads until the request's NLMSG_ERROR: its errno (0 for the ACK). */
-async function call(socket: NetlinkSocket, task: Task, message: Uint8Array): Promise<number> {
-  const seq = new DataView(message.buffer, message.byteOffset).getUint32(8, true);
-  await socket.send(message, { task });
-  for (;;) {
-    for (const m of decodeDatagram(await socket.recv()))
-      if (m.header.type === NLMSG.ERROR && m.header.seq === seq) return m.errno ?? Errno.EIO;
-  }
 }
 
 /** The ifindex and IFLA_IFNAME of an RTM_NEWLINK message. */
@@ -354,8 +344,8 @@ export function linkExploreWorkload(
         const name = nameOf(`${'rs'[id]}${k}${random.int(10)}`);
         const errno = await call(
           socket,
-          task,
           request(RTM.SETLINK, 0, seq++, dev.ifindex, (b) => b.string(IFLA.IFNAME, name)),
+          task,
         );
         if (errno === 0) count.renames += 1;
         else if (errno !== Errno.ENODEV && errno !== Errno.EEXIST)
@@ -439,7 +429,7 @@ export function linkExploreWorkload(
         const dev = pick(nets);
         if (!dev?.net) continue;
         const socket = sockets[nets.indexOf(dev.net)] as NetlinkSocket;
-        const errno = await call(socket, task, request(RTM.DELLINK, 0, seq++, dev.ifindex));
+        const errno = await call(socket, request(RTM.DELLINK, 0, seq++, dev.ifindex), task);
         if (errno === 0) count.deleted += 1;
         else if (errno !== Errno.ENODEV) violations.push(`deleter: deleting ${dev} failed with errno ${errno}`);
       }
@@ -452,11 +442,11 @@ export function linkExploreWorkload(
         await pause(5);
         const errno = await call(
           socket,
-          task,
           request(RTM.NEWLINK, NLM_F.CREATE | NLM_F.EXCL, seq++, 0, (b) => {
             b.string(IFLA.IFNAME, `c${id}${k}`);
             b.nest(IFLA.LINKINFO, (i) => i.string(IFLA_INFO.KIND, TEST_KIND));
           }),
+          task,
         );
         if (errno === 0) count.created += 1;
         else if (errno === Errno.EOPNOTSUPP) count.refusedCreates += 1;

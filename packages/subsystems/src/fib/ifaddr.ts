@@ -197,10 +197,7 @@ export async function fibDelIfaddr(rtnl: Rtnetlink, ifa: FibIfaddr, iprim?: FibI
         else {
           // Past the primaries: a secondary counts only if its primary has prim's address.
           if (!samePrefsrc) continue;
-          if (!prim1 || !sameSubnet(ifa1, prim1)) {
-            const inDev = inDevGet(dev);
-            prim1 = inDev ? inetIfaByprefix(inDev, ifa1.address, maskOf(ifa1)) : undefined;
-          }
+          if (!prim1 || !sameSubnet(ifa1, prim1)) prim1 = primaryOf(ifa1, ifa1.address);
           if (!prim1 || prim1.local !== prim.local) continue;
         }
       } else {
