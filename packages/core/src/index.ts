@@ -20,10 +20,12 @@ export {
   FAULT_ERRNO,
   type FaultHost,
   FaultInjector,
+  type FaultInjectorOptions,
   type FaultKind,
   type FaultPointRecord,
   failAt,
   faultPoint,
+  waitPoint,
 } from './fault/fault-injector';
 export { LockError, LockTimeoutError } from './locking/errors';
 export {

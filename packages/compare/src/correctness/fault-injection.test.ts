@@ -17,6 +17,9 @@
  * - no handler fault (`rtnl.faults` empty): a failure is an errno answer, never an exception.
  * It prints, per request kind, the points found, the points failed, partial states (answers that
  * match none of the above) and leaks; all must be 0 but the first two.
+ *
+ * The second suite aborts at each wait point instead (see below); together they cover every
+ * point of these handlers where an await can fail or be abandoned.
  */
 import {
   AF,
@@ -40,7 +43,9 @@ import {
   RTA,
   RTM,
   RTN,
+  RTNLGRP,
   Rtnetlink,
+  SeededRandom,
   Task,
   VirtualClock,
 } from '@rtnlkit/core';
@@ -59,7 +64,7 @@ import {
   VETH_INFO_PEER,
   vethPeer,
 } from '@rtnlkit/subsystems';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { STRATEGY_VARIANTS } from '../strategies';
 
 let seq = 1;
@@ -282,19 +287,51 @@ function leaks(rtnl: Rtnetlink): string[] {
 }
 
 interface Outcome {
-  errno: number;
+  /** The answer; undefined when the requester went away before it (an abort). */
+  errno: number | undefined;
   before: State;
   after: State;
   injector: FaultInjector;
   leaks: string[];
   faults: unknown[];
+  /** What a listener of the link, address, route and netconf groups got, sequence numbers masked. */
+  notifications: string[];
 }
 
-/** Builds the world under a fresh strategy, runs `request` with `injector`, checks for leaks. */
-async function attempt(create: () => LockStrategy, request: Uint8Array, injector: FaultInjector): Promise<Outcome> {
+const LISTENED = [RTNLGRP.LINK, RTNLGRP.IPV4_IFADDR, RTNLGRP.IPV4_ROUTE, RTNLGRP.IPV4_NETCONF];
+
+/** A notification as a listener compares it: its bytes with `nlmsg_seq` zeroed. */
+function withoutSeq(datagram: Uint8Array): string {
+  const copy = datagram.slice();
+  for (let off = 0; off + 16 <= copy.length; ) {
+    const len = new DataView(copy.buffer).getUint32(off, true);
+    copy.fill(0, off + 8, off + 12);
+    off += Math.max(16, (len + 3) & ~3);
+  }
+  return Buffer.from(copy).toString('hex');
+}
+
+/**
+ * Builds the world under a fresh strategy, sends `request` from its own admin socket with the
+ * injector `inject` makes for that socket, checks for leaks.
+ */
+async function attempt(
+  create: () => LockStrategy,
+  request: Uint8Array,
+  inject: (requester: NetlinkSocket) => FaultInjector,
+): Promise<Outcome> {
   const clock = new VirtualClock();
   const env = new LockEnv({ clock, lockdep: true });
   const rtnl = new Rtnetlink({ strategy: create(), env });
+  // Every world draws the same "random" MAC addresses (eth_hw_addr_random()), so that the
+  // bridge id, and with it which CHANGEADDR notifications go out, is the same in every replay.
+  const random = new SeededRandom(1);
+  const draws = vi.spyOn(crypto, 'getRandomValues').mockImplementation((array) => {
+    const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+    for (let i = 0; i < bytes.length; i += 1) bytes[i] = random.int(256);
+    return array;
+  });
+  onTestFinished(() => draws.mockRestore());
   return clock.run(
     async () => {
       await rtnl.install(linkSubsystem());
@@ -316,11 +353,18 @@ async function attempt(create: () => LockStrategy, request: Uint8Array, injector
         'ifb1',
       ]);
       const before = snapshot(rtnl);
+      const requester = rtnl.socket({ admin: true, name: 'requester' });
+      const listener = rtnl.socket({ groups: LISTENED, rcvbuf: 1 << 24 });
       const task = new Task('faulty');
+      const injector = inject(requester);
       rtnl.faultInjector = injector;
-      let errno: number;
+      let errno: number | undefined;
       try {
-        errno = await ask(admin, request, task);
+        errno = await ask(requester, request, task);
+      } catch (error) {
+        // An abort closed the requester: the request still ran to its end, nobody reads its answer.
+        if (!requester.isClosed) throw error;
+        expect((error as { errno?: number }).errno).toBe(Errno.EBADF);
       } finally {
         rtnl.faultInjector = undefined;
       }
@@ -329,6 +373,10 @@ async function attempt(create: () => LockStrategy, request: Uint8Array, injector
       const after = snapshot(rtnl);
       const found = leaks(rtnl);
       if (task.held.length > 0) found.push(`requester still holds ${task.held.map((h) => h.lock.name)}`);
+      if (requester.isClosed && rtnl.socketByPort(requester.portId) !== undefined)
+        found.push(`port id ${requester.portId} still bound after close`);
+      const notifications: string[] = [];
+      for (let d = listener.tryRecv(); d; d = listener.tryRecv()) notifications.push(withoutSeq(d));
       // Probes that need every lock class: the RTNL (a SETLINK of lo changing nothing), the FIB
       // (a refused NEWROUTE) and devinet (a refused NEWADDR). A leaked lock stalls them (the
       // virtual clock's StallError).
@@ -342,7 +390,9 @@ async function attempt(create: () => LockStrategy, request: Uint8Array, injector
       expect(await ask(admin, addr(IFB0, '198.51.100.1', 24))).toBe(Errno.EEXIST);
       for (const report of env.lockdep?.reports ?? []) found.push(`lockdep: ${report.kind}`);
       admin.close();
-      return { errno, before, after, injector, leaks: found, faults: [...rtnl.faults] };
+      listener.close();
+      requester.close();
+      return { errno, before, after, injector, leaks: found, faults: [...rtnl.faults], notifications };
     },
     { timeLimit: 60_000 },
   );
@@ -367,7 +417,7 @@ describe.each(STRATEGY_VARIANTS)('fault injection under $name', ({ name: strateg
   it.each(CASES)(
     '$name: every fault point, one at a time',
     async (c) => {
-      const counting = await attempt(create, c.request(), new FaultInjector());
+      const counting = await attempt(create, c.request(), () => new FaultInjector());
       expect(counting.errno).toBe(0);
       expect(counting.leaks).toEqual([]);
       const points = counting.injector.passed;
@@ -377,7 +427,7 @@ describe.each(STRATEGY_VARIANTS)('fault injection under $name', ({ name: strateg
       const prefixStates: State[] = [];
       const stageEnds: number[] = [];
       for (let s = 0; s <= (c.stages ?? -1); s += 1) {
-        const run = await attempt(create, setlinkStages(s), new FaultInjector());
+        const run = await attempt(create, setlinkStages(s), () => new FaultInjector());
         expect(run.errno).toBe(0);
         prefixStates.push(run.after);
         stageEnds.push(run.injector.passed.length);
@@ -400,7 +450,7 @@ describe.each(STRATEGY_VARIANTS)('fault injection under $name', ({ name: strateg
       for (const p of points) counts.points.set(p.name, (counts.points.get(p.name) ?? 0) + 1);
       const problems: string[] = [];
       for (let k = 1; k <= points.length; k += 1) {
-        const out = await attempt(create, c.request(), new FaultInjector(k));
+        const out = await attempt(create, c.request(), () => new FaultInjector(k));
         const injected = out.injector.injected;
         const where = `point ${k} (${points[k - 1]?.name})`;
         if (!injected || injected.name !== points[k - 1]?.name) {
@@ -464,6 +514,67 @@ describe.each(STRATEGY_VARIANTS)('fault injection under $name', ({ name: strateg
   );
 });
 
+interface AbortCounts {
+  found: number;
+  aborted: number;
+  partial: number;
+  leaks: number;
+  points: Map<string, number>;
+}
+const abortTable = new Map<string, AbortCounts>();
+
+// The wait points: where the handler's task may wait (each lock it takes, RCU grace periods, a
+// device's last reference). The kernel cannot fail those waits, so the failure injected there is
+// an abort: the requester goes away (its socket closed, as when its process is killed or its
+// connection dropped). The request runs to its end as in the kernel, where a doit is not
+// interruptible: the state is the successful request's, listeners get every notification, the
+// requester gets nothing and its port id is free, nothing leaks.
+describe.each(STRATEGY_VARIANTS)('abort at each wait point under $name', ({ name: strategy, create }) => {
+  it.each(CASES)(
+    '$name: the requester goes away at every wait point, one at a time',
+    async (c) => {
+      const counting = await attempt(create, c.request(), () => new FaultInjector());
+      expect(counting.errno).toBe(0);
+      const waits = counting.injector.waits;
+      expect(waits.length).toBeGreaterThan(0);
+      const counts: AbortCounts = { found: waits.length, aborted: 0, partial: 0, leaks: 0, points: new Map() };
+      for (const w of waits) counts.points.set(w, (counts.points.get(w) ?? 0) + 1);
+      const problems: string[] = [];
+      for (let k = 1; k <= waits.length; k += 1) {
+        const out = await attempt(
+          create,
+          c.request(),
+          (requester) => new FaultInjector(0, { abortNth: k, onAbort: () => requester.close() }),
+        );
+        const where = `wait point ${k} (${waits[k - 1]})`;
+        if (out.injector.aborted !== waits[k - 1]) {
+          problems.push(`${where}: not reached on replay (${out.injector.aborted ?? 'none'})`);
+          continue;
+        }
+        counts.aborted += 1;
+        if (out.errno !== undefined) problems.push(`${where}: the closed requester read answer ${out.errno}`);
+        if (out.faults.length > 0) problems.push(`${where}: handler fault ${String(out.faults[0])}`);
+        if (out.leaks.length > 0) {
+          counts.leaks += 1;
+          problems.push(`${where}: leaks ${out.leaks.join('; ')}`);
+        }
+        const sameState = JSON.stringify(out.after) === JSON.stringify(counting.after);
+        const sameNotifications = JSON.stringify(out.notifications) === JSON.stringify(counting.notifications);
+        if (!sameState || !sameNotifications) {
+          counts.partial += 1;
+          problems.push(
+            `${where}: ${sameState ? '' : 'not the successful state '}${sameNotifications ? '' : `${out.notifications.length} notifications, not ${counting.notifications.length}`}`,
+          );
+        }
+      }
+      abortTable.set(`${strategy.padEnd(13)} ${c.name}`, counts);
+      expect(problems).toEqual([]);
+      expect(counts.aborted).toBe(counts.found);
+    },
+    60_000,
+  );
+});
+
 afterAll(() => {
   const lines = ['fault injection: points found / failed, errno answers, ignored by the kernel, partial states, leaks'];
   let found = 0;
@@ -491,6 +602,28 @@ afterAll(() => {
     const names = new Map<string, number>();
     for (const c of first) for (const [p, n] of c.points) names.set(p, Math.max(names.get(p) ?? 0, n));
     lines.push(`  point names: ${[...names.keys()].sort().join(', ')}`);
+  }
+  if (abortTable.size > 0) {
+    lines.push('aborts: wait points found / aborted at, partial states, leaks');
+    let waitsFound = 0;
+    let aborted = 0;
+    let abortPartial = 0;
+    let abortLeaks = 0;
+    const names = new Set<string>();
+    for (const [name, c] of abortTable) {
+      waitsFound += c.found;
+      aborted += c.aborted;
+      abortPartial += c.partial;
+      abortLeaks += c.leaks;
+      for (const p of c.points.keys()) names.add(p);
+      lines.push(
+        `  ${name.padEnd(50)} ${String(c.found).padStart(3)} / ${String(c.aborted).padStart(3)}  partial ${c.partial}  leaks ${c.leaks}`,
+      );
+    }
+    lines.push(
+      `  total: ${waitsFound} wait points found, ${aborted} aborted at, ${abortPartial} partial states, ${abortLeaks} leaks`,
+    );
+    lines.push(`  wait point names: ${[...names].sort().join(', ')}`);
   }
   console.log(lines.join('\n'));
 });

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Errno, ErrnoError } from '../errno';
-import { FaultInjector, failAt, faultPoint } from './fault-injector';
+import { LockEnv } from '../locking/lock-class';
+import { Mutex } from '../locking/mutex';
+import { Task } from '../task/task';
+import { FaultInjector, failAt, faultPoint, waitPoint } from './fault-injector';
 
 describe('FaultInjector', () => {
   it('passes every point without an injector', () => {
@@ -31,5 +34,27 @@ describe('FaultInjector', () => {
     }
     expect(caught).toBeInstanceOf(ErrnoError);
     expect((caught as ErrnoError).errno).toBe(Errno.ENOBUFS);
+  });
+
+  it('counts wait points apart and runs the abort at exactly the chosen one; locks report through watch()', async () => {
+    const aborts: string[] = [];
+    const injector = new FaultInjector(0, { abortNth: 2, onAbort: (p) => aborts.push(p) });
+    const host = { faultInjector: injector };
+    const mutex = new Mutex(new LockEnv().lockClass('demo_mutex'));
+    const task = new Task('t');
+    faultPoint(host, 'a', 'alloc');
+    const unwatch = injector.watch(task);
+    await mutex.lock(task); // the fast path too: a wait point
+    mutex.unlock(task);
+    waitPoint(host, 'synchronize_rcu');
+    unwatch();
+    await mutex.lock(task); // no longer watched
+    mutex.unlock(task);
+    expect(injector.waits).toEqual(['lock demo_mutex', 'synchronize_rcu']);
+    expect(injector.aborted).toBe('synchronize_rcu');
+    expect(aborts).toEqual(['synchronize_rcu']);
+    // Wait points do not renumber the fault points.
+    expect(injector.passed.map((p) => p.name)).toEqual(['a']);
+    expect(task.waitHook).toBeUndefined();
   });
 });

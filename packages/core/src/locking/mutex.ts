@@ -60,7 +60,7 @@ export class Mutex implements Waitable, TrackedLock {
 
   /** Resolves once `task` owns the mutex. Rejects on abort, timeout, recursion or a lockdep refusal. */
   lock(task: Task, options?: AcquireOptions): Promise<void> {
-    if (this.owner === null && options === undefined && !this.cls.instrumented) {
+    if (this.owner === null && options === undefined && !this.cls.instrumented && task.waitHook === undefined) {
       this.owner = task;
       return RESOLVED;
     }
@@ -145,6 +145,7 @@ export class Mutex implements Waitable, TrackedLock {
   }
 
   private lockSlow(task: Task, options: AcquireOptions | undefined): Promise<void> {
+    task.waitHook?.(`lock ${this.name}`);
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
     const env = this.cls.env;

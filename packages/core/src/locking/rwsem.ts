@@ -144,6 +144,7 @@ export class RwSemaphore implements Waitable, TrackedLock {
   }
 
   private acquire(task: Task, mode: AcquireMode, options: AcquireOptions | undefined): Promise<void> {
+    task.waitHook?.(`${mode === 'shared' ? 'down_read' : 'down_write'} ${this.name}`);
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
     const env = this.cls.env;

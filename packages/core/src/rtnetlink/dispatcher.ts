@@ -29,7 +29,13 @@ export async function netlinkRcvSkb(
     let err = 0;
     // Only requests are handled; control messages are skipped, but still acknowledged if asked.
     if (header.flags & NLM_F.REQUEST && header.type >= NLMSG.MIN_TYPE) {
-      err = await rtnetlinkRcvMsg(rtnl, socket, msg, task, extack);
+      // With fault injection on, the request's lock acquisitions are wait points too.
+      const unwatch = rtnl.faultInjector?.watch(task);
+      try {
+        err = await rtnetlinkRcvMsg(rtnl, socket, msg, task, extack);
+      } finally {
+        unwatch?.();
+      }
       if (err === DUMP_STARTED) continue;
     }
     if (header.flags & NLM_F.ACK || err !== 0) {

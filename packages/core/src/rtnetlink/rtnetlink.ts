@@ -12,7 +12,7 @@
  * ```
  */
 import { Errno, ErrnoError } from '../errno';
-import type { FaultHost, FaultInjector } from '../fault/fault-injector';
+import { type FaultHost, type FaultInjector, waitPoint } from '../fault/fault-injector';
 import { LockTimeoutError } from '../locking/errors';
 import { LockEnv } from '../locking/lock-class';
 import { LockdepError } from '../locking/lockdep';
@@ -80,7 +80,11 @@ export class Rtnetlink implements StrategyHost, FaultHost {
     this.env = options.env ?? new LockEnv();
     this.costs = options.costs ?? new CostModel();
     this.chargeCpu = options.chargeCpu ?? false;
-    this.rcu = new Rcu({ clock: this.env.clock, costs: this.costs });
+    this.rcu = new Rcu({
+      clock: this.env.clock,
+      costs: this.costs,
+      onSynchronize: (expedited) => waitPoint(this, expedited ? 'synchronize_rcu_expedited' : 'synchronize_rcu'),
+    });
     this.onFault = options.onFault;
     this.strategy = options.strategy;
     this.strategy.attach(this);

@@ -56,6 +56,8 @@ export interface RcuOptions {
   sleepable?: boolean;
   clock?: Clock;
   costs?: CostModel;
+  /** Called as a synchronize starts (fault injection's wait points). */
+  onSynchronize?: (expedited: boolean) => void;
 }
 
 export class Rcu {
@@ -69,6 +71,7 @@ export class Rcu {
   private readonly graceWaiters: GraceWaiter[] = [];
   private completed = 0;
   private callbacks: (() => void)[] = [];
+  private readonly onSynchronize: ((expedited: boolean) => void) | undefined;
   private batch: Promise<void> | undefined;
 
   constructor(options: RcuOptions = {}) {
@@ -76,6 +79,7 @@ export class Rcu {
     this.clock = options.clock ?? realClock;
     this.costs = options.costs ?? new CostModel();
     this.sleepable = options.sleepable ?? false;
+    this.onSynchronize = options.onSynchronize;
   }
 
   /** rcu_read_lock(): opens a section for `task`. */
@@ -110,11 +114,13 @@ export class Rcu {
 
   /** synchronize_rcu(): resolves after a full grace period. `task`, if given, is shown as blocked. */
   synchronize(task?: Task): Promise<void> {
+    this.onSynchronize?.(false);
     return this.gracePeriod('rcu.gracePeriod', task);
   }
 
   /** synchronize_rcu_expedited(): the same guarantee at the expedited cost. */
   synchronizeExpedited(task?: Task): Promise<void> {
+    this.onSynchronize?.(true);
     return this.gracePeriod('rcu.expedited', task);
   }
 

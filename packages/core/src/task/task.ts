@@ -42,6 +42,11 @@ export class Task {
   rcuDepth = 0;
   /** What the task is blocked on right now, if anything. */
   private blockedOn: Waitable | null = null;
+  /**
+   * Called as the task starts to take a lock, before it knows whether it will wait (fault
+   * injection's wait points, {@link FaultInjector.watch}); unset, the fast paths stay fast.
+   */
+  waitHook: ((what: string) => void) | undefined = undefined;
   /** Increases with every block in the process: tells a block from this run from a stale one. */
   blockSeq = 0;
   private finished = false;

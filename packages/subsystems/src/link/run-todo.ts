@@ -11,7 +11,7 @@
  * `req.afterUnlock()` (the dispatcher's `rtnl_unlock()`); other callers (kind unregistration,
  * namespace exit) do the same around their own locked sections.
  */
-import type { RefWaitReport, Rtnetlink, Task } from '@rtnlkit/core';
+import { type RefWaitReport, type Rtnetlink, type Task, waitPoint } from '@rtnlkit/core';
 import type { NetDevice } from './netdevice';
 
 /** `net_todo_list`, `dev_unreg_count` and the wait reports of one rtnetlink instance. */
@@ -104,6 +104,7 @@ export async function netdevRunTodo(
   const interval = rtnl.costs.get('netdev.unregisterReport').ms;
   await Promise.all(
     devices.map(async (dev) => {
+      waitPoint(rtnl, 'netdev_wait_allrefs');
       await dev.refcnt.waitForZero({
         interval,
         onWaiting: (report) => {
