@@ -27,7 +27,9 @@ describe('load: 200 sockets, mixed requests, listeners', () => {
       );
       expect(stats.violations).toEqual([]);
       expect(stats.requests).toBe(REQUESTS);
-      expect(stats.laggardsOverflowed).toBeGreaterThan(0);
+      // Both kinds of slow listener happen: the small buffers overflow, the big ones keep up.
+      expect(stats.laggardsOverflowed).toBe(3);
+      expect(stats.laggardsKeptUp).toBe(3);
     }, 600_000);
   }
 });

@@ -2,15 +2,17 @@
  * The load harness of issue 10: many sockets issue a seeded mix of link, address and route
  * requests (adds, deletes, sets, gets, dumps) at once on the virtual clock, with processing
  * charged as CPU time (`chargeCpu`) so that requests really contend. Listener sockets subscribed to
- * RTNLGRP_LINK, _IPV4_IFADDR and _IPV4_ROUTE watch the changes: keepers with room to spare, and
- * laggards with small receive buffers that read slowly.
+ * RTNLGRP_LINK, _IPV4_IFADDR and _IPV4_ROUTE watch the changes: keepers with room to spare,
+ * laggards with small receive buffers that read slowly, and slow readers whose buffers are big
+ * enough to keep up.
  *
  * It checks what a configuration plane owes its users under load:
  * - every request gets exactly one answer stream (its messages, then one NLMSG_ERROR or
  *   NLMSG_DONE), on its own socket (the port id and seq are the request's), nothing after it;
  * - a listener gets no replies; a keeper's notifications replayed give the final links and
  *   addresses, and count at least the changes acknowledged; a laggard that lost notifications was
- *   told so with ENOBUFS (the kernel's `netlink_overrun`), one that lost none got them all;
+ *   told so with ENOBUFS (the kernel's `netlink_overrun`), one that lost none got them all (the
+ *   same notifications as its group's keeper, in the same order);
  * - no lock is held and no task is blocked at the end, lockdep reported nothing, no handler fault.
  *
  * The soak (`npm run soak`) runs the same mix in rounds on one instance to watch the heap.
@@ -123,8 +125,12 @@ const NOTIFY_OF: Partial<Record<Kind, number>> = {
 };
 
 const KEEPER_RCVBUF = 64 * 1024 * 1024;
+/** Laggards 0–2: a small buffer and a slow reader, so they overflow. */
 const LAGGARD_RCVBUF = 4096;
 const LAGGARD_READ_GAP_MS = 2;
+/** Laggards 3–5: slow readers (a pause after every datagram) whose buffer is big enough to keep up. */
+const SLOW_READER_RCVBUF = 4 * 1024 * 1024;
+const SLOW_READER_GAP_MS = 0.05;
 
 interface Pending {
   readonly kind: Kind;
@@ -305,7 +311,11 @@ export async function runLoad(variant: StrategyVariant, options: LoadOptions = {
   for (let round = 0; round < rounds; round += 1) {
     const keepers = groups.map((g) => rtnl.socket({ name: `keeper-${g}`, groups: [g], rcvbuf: KEEPER_RCVBUF }));
     const laggards = Array.from({ length: 6 }, (_, i) =>
-      rtnl.socket({ name: `laggard${i}`, groups: [groups[i % 3] as number], rcvbuf: LAGGARD_RCVBUF }),
+      rtnl.socket({
+        name: `laggard${i}`,
+        groups: [groups[i % 3] as number],
+        rcvbuf: i < 3 ? LAGGARD_RCVBUF : SLOW_READER_RCVBUF,
+      }),
     );
     const seen = new Map<NetlinkSocket, Uint8Array[]>();
     const enobufs = new Map<NetlinkSocket, number>();
@@ -336,7 +346,7 @@ export async function runLoad(variant: StrategyVariant, options: LoadOptions = {
       const stop = new AbortController();
       const listeners = [
         ...keepers.map((s) => listen(s, 0, stop.signal)),
-        ...laggards.map((s) => listen(s, LAGGARD_READ_GAP_MS, stop.signal)),
+        ...laggards.map((s, i) => listen(s, i < 3 ? LAGGARD_READ_GAP_MS : SLOW_READER_GAP_MS, stop.signal)),
       ];
       await Promise.all(Array.from({ length: sockets }, (_, i) => client(i, perSocket)));
       // Let the listeners read what is still queued, then stop them.
@@ -405,9 +415,20 @@ function checkListeners(
     } else {
       stats.laggardsKeptUp += 1;
       if (enobufs.get(laggard)) violation(`${laggard.name} got ENOBUFS without losing anything`);
+      // One that lost nothing got every notification of its group, in the keeper's order.
+      const group = laggard.memberships()[0];
+      const keeper = keepers.find((k) => k.memberships()[0] === group);
+      const expected = (keeper && seen.get(keeper)) ?? [];
+      const same = got.length === expected.length && got.every((bytes, i) => equalBytes(bytes, expected[i]));
+      if (!same)
+        violation(`${laggard.name} kept up but got ${got.length} notifications, its keeper ${expected.length}`);
     }
   }
   stats.notifications += stats.keeperNotifications;
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array | undefined): boolean {
+  return b !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 const symmetricDifference = <T>(a: ReadonlySet<T>, b: ReadonlySet<T>): T[] =>
