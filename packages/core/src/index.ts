@@ -15,6 +15,17 @@ export {
   NetlinkNpmSocket,
   type NetlinkNpmSocketOptions,
 } from './adapters/netlink-npm';
+export {
+  NetlinkStreamClient,
+  NetlinkStreamConnection,
+  NLSTREAM,
+  NLSTREAM_MAX_MESSAGE,
+  NlStreamFramer,
+  type StreamAnswer,
+  type StreamNotification,
+  type StreamServeOptions,
+  serveNetlinkStream,
+} from './adapters/stream';
 export { Errno, ErrnoError, type ErrnoName, errnoName } from './errno';
 export {
   FAULT_ERRNO,
