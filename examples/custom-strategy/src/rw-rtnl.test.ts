@@ -207,30 +207,48 @@ describe('subsystem locks under the reader-writer RTNL', () => {
     expect(strategy.rtnl.writerTask).toBeNull();
   });
 
-  it('runs a GET named in `writers` exclusive, and ignores the unlocked flags like the global RTNL', async () => {
+  it('runs a handler named in `writers` exclusive (doit and dump), and ignores the unlocked flags', async () => {
     const strategy = rwRtnlStrategy({ writers: ['inet_rtm_getroute'] });
     const { rtnl, clock } = toyWorld(strategy);
     const modes: string[] = [];
-    rtnl.handlers.register({
-      family: AF.INET,
-      type: RTM.GETROUTE,
-      flags: RTNL_FLAG.DOIT_UNLOCKED | RTNL_FLAG.DUMP_UNLOCKED,
-      name: 'inet_rtm_getroute',
-      doit(req) {
-        modes.push(strategy.rtnl.writerTask === req.task ? 'exclusive' : 'other');
+    const mode = (label: string, task: Task) =>
+      modes.push(
+        `${label} ${strategy.rtnl.writerTask === task ? 'exclusive' : strategy.rtnl.readerTasks.includes(task) ? 'shared' : 'unlocked'}`,
+      );
+    rtnl.handlers.registerMany([
+      {
+        family: AF.INET,
+        type: RTM.GETROUTE,
+        flags: RTNL_FLAG.DOIT_UNLOCKED | RTNL_FLAG.DUMP_UNLOCKED,
+        name: 'inet_rtm_getroute',
+        doit(req) {
+          mode('getroute', req.task);
+        },
+        dumpit(cb) {
+          mode('dump routes', cb.task);
+          return false;
+        },
       },
-      dumpit(cb) {
-        modes.push(strategy.rtnl.readerTasks.includes(cb.task) ? 'dump shared' : 'dump other');
-        return false;
+      {
+        family: AF.INET,
+        type: RTM.GETADDR,
+        flags: RTNL_FLAG.DUMP_UNLOCKED,
+        name: 'inet_dump_ifaddr',
+        dumpit(cb) {
+          mode('dump addrs', cb.task);
+          return false;
+        },
       },
-    });
+    ]);
     await clock.run(async () => {
       expect(await call(rtnl.socket(), toyRequest(RTM.GETROUTE, AF.INET))).toBe(0);
-      const dumper = rtnl.socket();
-      await dumper.send(toyDumpRequest(RTM.GETROUTE, AF.INET));
-      drain(dumper);
+      for (const type of [RTM.GETROUTE, RTM.GETADDR]) {
+        const dumper = rtnl.socket();
+        await dumper.send(toyDumpRequest(type, AF.INET));
+        drain(dumper);
+      }
     });
-    expect(modes).toEqual(['exclusive', 'dump shared']);
+    expect(modes).toEqual(['getroute exclusive', 'dump routes exclusive', 'dump addrs shared']);
   });
 
   it('exports the variant rtnlkit compare loads', () => {

@@ -27,8 +27,9 @@ export interface RwRtnlOptions {
   /** The name in reports and comparisons; `rw-rtnl` by default. */
   name?: string;
   /**
-   * Handlers (by name, e.g. `rtnl_getlink`) that answer a GET but change state, so must take RTNL
-   * exclusive. None of rtnlkit's own need it (see the README: found by running them).
+   * Handlers (by name, e.g. `rtnl_getlink`) that answer a GET or a dump but change state, so must
+   * take RTNL exclusive, doit and dump. None of rtnlkit's own need it (see the README: found by
+   * running them).
    */
   writers?: readonly string[];
 }
@@ -38,10 +39,10 @@ export interface RwRtnlStrategy extends LockStrategy {
   readonly rtnl: RwSemaphore;
 }
 
-/** A call that only reads: a dump pass, or a GET doit not listed among the writers. */
+/** A call that only reads: a dump pass or a GET doit, of a handler not listed among the writers. */
 export function readsOnly(call: StrategyCall, writers: ReadonlySet<string> = new Set()): boolean {
-  if (call.kind === 'dump') return true;
-  return rtnlMsgtypeKind(call.handler.type) === RTNL_KIND.GET && !writers.has(call.handler.name);
+  if (writers.has(call.handler.name)) return false;
+  return call.kind === 'dump' || rtnlMsgtypeKind(call.handler.type) === RTNL_KIND.GET;
 }
 
 export function rwRtnlStrategy(options: RwRtnlOptions = {}): RwRtnlStrategy {
