@@ -3,10 +3,13 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
-const packages = readdirSync(new URL('./packages', import.meta.url), { withFileTypes: true })
-  .filter((entry) => entry.isDirectory())
-  .map((entry) => entry.name)
-  .sort();
+const folders = (group: string) =>
+  readdirSync(new URL(`./${group}`, import.meta.url), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
+const packages = folders('packages');
+const examples = folders('examples');
 
 export default defineConfig({
   resolve: {
@@ -22,6 +25,10 @@ export default defineConfig({
       ...packages.map((name) => ({
         extends: true as const,
         test: { name, root: `${root}packages/${name}`, include: ['src/**/*.test.ts'] },
+      })),
+      ...examples.map((name) => ({
+        extends: true as const,
+        test: { name: `example-${name}`, root: `${root}examples/${name}`, include: ['src/**/*.test.ts'] },
       })),
       {
         extends: true as const,

@@ -6,7 +6,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { cli } from './cli';
+import { cli, loadStrategyModule, StrategyModuleError } from './cli';
 import { parseResultsJson } from './report/json';
 
 const OUT = fileURLToPath(new URL('../test-output/cli/', import.meta.url));
@@ -94,6 +94,119 @@ export default {
     expect(code).toBeUndefined();
     expect(out).toMatch(/mine: Dumps alone/);
     expect(out).toMatch(/dump +read +global +10 /); // 5 requests × 2 seeds
+  });
+
+  describe('--strategy-module', () => {
+    // A user's module: the global strategy's build under another name, as a user would import it.
+    const globalDist = pathToFileURL(
+      fileURLToPath(new URL('../../strategy-global/dist/index.js', import.meta.url)),
+    ).href;
+    const module = async (name: string, body: string) => {
+      await mkdir(OUT, { recursive: true });
+      const file = join(OUT, name);
+      await writeFile(file, `import { globalStrategy } from '${globalDist}';\n${body}\n`);
+      return file;
+    };
+    const scenario = async () => {
+      await mkdir(OUT, { recursive: true });
+      const file = join(OUT, 'two-dumps.mjs');
+      const compareDist = pathToFileURL(fileURLToPath(new URL('../dist/index.js', import.meta.url))).href;
+      await writeFile(
+        file,
+        `import { requests } from '${compareDist}';
+export default {
+  name: 'two-dumps',
+  title: 'Two dumpers',
+  description: 'Two clients dumping links.',
+  durationMs: 10,
+  classes: [{ name: 'dump', kind: 'read', tasks: 2, count: 4, request: ({ seq }) => requests.dumpLinks(seq) }],
+};
+`,
+      );
+      return file;
+    };
+
+    it("runs a module's variants after the built-in ones, or instead of them with --strategy", async () => {
+      const mine = await module(
+        'mine-strategies.mjs',
+        `export const strategies = [{ name: 'global-again', create: () => globalStrategy({ name: 'global-again' }) }];`,
+      );
+      const json = join(OUT, 'modules.json');
+      const common = ['--scenario', await scenario(), '--seeds', '1', '--no-report', '--no-color', '--json', json];
+      const all = await runCli('compare', '--strategy-module', mine, ...common);
+      expect(all.code).toBeUndefined();
+      expect(all.out).toMatch(/dump +read +global-again +8 /);
+      let results = parseResultsJson(await readFile(json, 'utf8'));
+      expect(results.strategies).toEqual(['global', 'elided', 'elided-pernet', 'finegrained', 'global-again']);
+      expect(results.scenarios[0]?.runs.map((r) => r.strategy)).toEqual(results.strategies);
+
+      const chosen = await runCli(
+        'compare',
+        '--strategy-module',
+        mine,
+        '--strategy',
+        'global-again',
+        '--strategy',
+        'global',
+        ...common,
+      );
+      expect(chosen.code).toBeUndefined();
+      results = parseResultsJson(await readFile(json, 'utf8'));
+      expect(results.scenarios[0]?.runs.map((r) => r.strategy)).toEqual(['global-again', 'global']);
+
+      const listed = await runCli('compare', '--list', '--strategy-module', mine);
+      expect(listed.out).toMatch(/strategies: global, elided, elided-pernet, finegrained, global-again$/m);
+    });
+
+    it('takes a default export of one variant too', async () => {
+      const one = await module(
+        'one.mjs',
+        `export default { name: 'just-one', create: () => globalStrategy({ name: 'just-one' }) };`,
+      );
+      const listed = await runCli('compare', '--list', '--strategy-module', one);
+      expect(listed.code).toBeUndefined();
+      expect(listed.out).toMatch(/strategies: .*finegrained, just-one$/m);
+    });
+
+    it('refuses a missing file, a module without variants and a name already taken, and exits 1', async () => {
+      const missing = await runCli('compare', '--strategy-module', join(OUT, 'nowhere.mjs'), '--no-report');
+      expect(missing.code).toBe(1);
+      expect(missing.err).toMatch(/rtnlkit: strategy module .*nowhere\.mjs: no such file/);
+
+      const empty = await module('empty.mjs', 'export const somethingElse = globalStrategy;');
+      const none = await runCli('compare', '--strategy-module', empty, '--no-report');
+      expect(none.code).toBe(1);
+      expect(none.err).toMatch(/empty\.mjs exports no strategy variant/);
+
+      const broken = await module('broken.mjs', `export const strategies = [{ name: 'no-factory' }];`);
+      expect((await runCli('compare', '--strategy-module', broken, '--no-report')).err).toMatch(
+        /exports no strategy variant/,
+      );
+
+      const clash = await module(
+        'clash.mjs',
+        `export const strategies = [{ name: 'global', create: () => globalStrategy() }];`,
+      );
+      const builtin = await runCli('compare', '--strategy-module', clash, '--no-report');
+      expect(builtin.code).toBe(1);
+      expect(builtin.err).toMatch(/strategy global of .*clash\.mjs has the name of a built-in strategy variant/);
+
+      const a = await module(
+        'a.mjs',
+        `export const strategies = [{ name: 'twin', create: () => globalStrategy({ name: 'twin' }) }];`,
+      );
+      const b = await module(
+        'b.mjs',
+        `export const strategies = [{ name: 'twin', create: () => globalStrategy({ name: 'twin' }) }];`,
+      );
+      const twice = await runCli('compare', '--strategy-module', a, '--strategy-module', b, '--no-report');
+      expect(twice.code).toBe(1);
+      expect(twice.err).toMatch(/strategy twin of .*b\.mjs has the name of strategy module .*a\.mjs/);
+    });
+
+    it('throws a typed error from the loader', async () => {
+      await expect(loadStrategyModule(join(OUT, 'nowhere.mjs'))).rejects.toBeInstanceOf(StrategyModuleError);
+    });
   });
 
   it('says what is wrong with a bad option, and exits 1', async () => {

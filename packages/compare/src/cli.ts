@@ -2,6 +2,7 @@
  * The `rtnlkit` command (`src/bin.ts`, built to `dist/bin.js`, calls {@link cli}). `rtnlkit compare` runs scenarios × strategies × seeds and prints the
  * tables, writes the HTML report and the results as JSON (see README).
  */
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -13,7 +14,7 @@ import { formatTables } from './report/tables';
 import { writeReport } from './report/write';
 import type { CompareScenario } from './scenario/types';
 import { BUILTIN_SCENARIOS } from './scenarios/index';
-import { STRATEGY_VARIANTS } from './strategies';
+import { STRATEGY_VARIANTS, type StrategyVariant } from './strategies';
 
 /** `--seeds 3` is seeds 1..3; `--seeds 4,8,15` those seeds. */
 function parseSeeds(value: string): number[] {
@@ -51,6 +52,68 @@ async function loadScenarioFile(file: string): Promise<CompareScenario[]> {
   return list;
 }
 
+/** A strategy module that cannot be used: missing, failing to load, exporting no variant, or a name taken. */
+export class StrategyModuleError extends Error {
+  override readonly name = 'StrategyModuleError';
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const isVariant = (v: unknown): v is StrategyVariant =>
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as StrategyVariant).name === 'string' &&
+  (v as StrategyVariant).name !== '' &&
+  typeof (v as StrategyVariant).create === 'function';
+
+/**
+ * A strategy module exports `strategies` (a list of `{ name, create }`), or `default` (one variant
+ * or a list), or `strategy` (one variant); `create()` makes a fresh LockStrategy each call.
+ */
+export async function loadStrategyModule(file: string): Promise<StrategyVariant[]> {
+  const path = isAbsolute(file) ? file : resolve(process.cwd(), file);
+  if (!existsSync(path)) throw new StrategyModuleError(file, `strategy module ${file}: no such file (${path})`);
+  let module: Record<string, unknown>;
+  try {
+    module = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+  } catch (error) {
+    const hint = /\.m?ts$/.test(file)
+      ? ' (a TypeScript file needs a loader: run `node --import tsx $(which rtnlkit) compare …`, or compile it)'
+      : '';
+    throw new StrategyModuleError(file, `cannot load strategy module ${file}: ${(error as Error).message}${hint}`);
+  }
+  const found = module.strategies ?? module.default ?? module.strategy;
+  const list: unknown[] = Array.isArray(found) ? found : found === undefined ? [] : [found];
+  if (list.length === 0 || !list.every(isVariant))
+    throw new StrategyModuleError(
+      file,
+      `${file} exports no strategy variant (\`strategies\`, \`default\` or \`strategy\`: { name, create }, or a list of them)`,
+    );
+  return list;
+}
+
+/** Every module's variants after the built-in ones (and a scenario's extra ones); a name may appear once. */
+async function loadStrategyModules(
+  files: readonly string[],
+  taken: readonly StrategyVariant[],
+): Promise<StrategyVariant[]> {
+  const owner = new Map(taken.map((v) => [v.name, 'a built-in strategy variant']));
+  const loaded: StrategyVariant[] = [];
+  for (const file of files) {
+    for (const variant of await loadStrategyModule(file)) {
+      const other = owner.get(variant.name);
+      if (other) throw new StrategyModuleError(file, `strategy ${variant.name} of ${file} has the name of ${other}`);
+      owner.set(variant.name, `strategy module ${file}`);
+      loaded.push(variant);
+    }
+  }
+  return loaded;
+}
+
 async function chooseScenarios(wanted: readonly string[]): Promise<CompareScenario[]> {
   if (wanted.length === 0) return [...BUILTIN_SCENARIOS];
   const chosen: CompareScenario[] = [];
@@ -70,6 +133,7 @@ async function chooseScenarios(wanted: readonly string[]): Promise<CompareScenar
 interface CompareFlags {
   scenario?: string[];
   strategy?: string[];
+  strategyModule?: string[];
   seeds: number[];
   out: string;
   json?: string;
@@ -81,16 +145,19 @@ interface CompareFlags {
 
 async function compare(flags: CompareFlags): Promise<void> {
   if (flags.list) {
+    const modules = await loadStrategyModules(flags.strategyModule ?? [], STRATEGY_VARIANTS);
     for (const s of BUILTIN_SCENARIOS) console.log(`${s.name.padEnd(20)} ${s.title}`);
-    console.log(`\nstrategies: ${STRATEGY_VARIANTS.map((v) => v.name).join(', ')}`);
+    console.log(`\nstrategies: ${[...STRATEGY_VARIANTS, ...modules].map((v) => v.name).join(', ')}`);
     return;
   }
   const scenarios = await chooseScenarios(flags.scenario ?? []);
   const extra = scenarios.flatMap((s) => s.extraVariants ?? []);
+  // A module's variants run after the built-in ones, or, named with --strategy, instead of them.
+  const modules = await loadStrategyModules(flags.strategyModule ?? [], [...STRATEGY_VARIANTS, ...extra]);
+  const known = [...STRATEGY_VARIANTS, ...modules, ...extra];
   const strategies = flags.strategy?.map((name) => {
-    const variant = [...STRATEGY_VARIANTS, ...extra].find((v) => v.name === name);
-    if (!variant)
-      throw new Error(`no strategy ${name}: ${[...STRATEGY_VARIANTS, ...extra].map((v) => v.name).join(', ')}`);
+    const variant = known.find((v) => v.name === name);
+    if (!variant) throw new Error(`no strategy ${name}: ${known.map((v) => v.name).join(', ')}`);
     return variant;
   });
   const interactive = process.stderr.isTTY === true;
@@ -101,7 +168,7 @@ async function compare(flags: CompareFlags): Promise<void> {
   const t0 = performance.now();
   const results = await runCompare({
     scenarios,
-    ...(strategies && { strategies }),
+    ...(strategies ? { strategies } : { extraStrategies: modules }),
     seeds: flags.seeds,
     ...(flags.realTime && { realTime: true }),
     onRun(done, total, label) {
@@ -136,6 +203,11 @@ export function cli(argv: readonly string[] = process.argv): Promise<unknown> {
       collect,
     )
     .option('--strategy <name>', 'a strategy variant (repeatable; default: all)', collect)
+    .option(
+      '--strategy-module <file>',
+      'a module exporting strategy variants (`strategies`: [{ name, create }]); they run after the built-in ones (repeatable)',
+      collect,
+    )
     .option('--seeds <n|list>', 'seeds 1..N, or a list such as 4,8,15', parseSeeds, [1, 2, 3])
     .option('--out <dir>', 'where the HTML report and results.json go', 'report')
     .option('--json <file>', 'also write the results as JSON to this file')

@@ -14,6 +14,11 @@ export interface CompareOptions extends RunOptions {
   scenarios?: readonly CompareScenario[];
   /** Default: every strategy variant. */
   strategies?: readonly StrategyVariant[];
+  /**
+   * Variants of one's own (`rtnlkit compare --strategy-module`) that run after `strategies`, or
+   * after the default ones (and before a scenario's extra variants).
+   */
+  extraStrategies?: readonly StrategyVariant[];
   /** Default: [1, 2, 3]. */
   seeds?: readonly number[];
   /** Called after each run (for a progress bar). */
@@ -22,7 +27,7 @@ export interface CompareOptions extends RunOptions {
 
 export async function runCompare(options: CompareOptions = {}): Promise<CompareResults> {
   const scenarios = options.scenarios ?? BUILTIN_SCENARIOS;
-  const strategies = options.strategies ?? STRATEGY_VARIANTS;
+  const strategies = [...(options.strategies ?? STRATEGY_VARIANTS), ...(options.extraStrategies ?? [])];
   const seeds = options.seeds ?? [1, 2, 3];
   const total = scenarios.reduce(
     (n, s) => n + (strategies.length + (options.strategies ? 0 : (s.extraVariants?.length ?? 0))) * seeds.length,

@@ -3,7 +3,7 @@
  *
  * The pieces land issue by issue; see this package's README for what is here today.
  */
-export { cli } from './cli';
+export { cli, loadStrategyModule, StrategyModuleError } from './cli';
 export { type CompareOptions, runCompare } from './compare';
 export {
   type LinkExploreOptions,
