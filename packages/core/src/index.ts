@@ -26,6 +26,8 @@ export {
   type StreamServeOptions,
   serveNetlinkStream,
 } from './adapters/stream';
+/** A message as the stream client hands it out (NLMSG_ERROR and NLMSG_DONE fields spelled out). */
+export type { DecodedMessage } from './testing/messages';
 export { Errno, ErrnoError, type ErrnoName, errnoName } from './errno';
 export {
   FAULT_ERRNO,

@@ -60,6 +60,11 @@ export class NetlinkStreamConnection {
     void this.pump();
   }
 
+  /** Requests received and not answered yet (queued or running). */
+  get inFlight(): number {
+    return this.queued;
+  }
+
   /**
    * Stops reading, lets every request already received finish and its replies (a dump's parts
    * included) reach the stream, then ends the stream. Notifications stop with it.
