@@ -4,7 +4,7 @@
  * a link dump and `ip monitor` keeps it current from the link notifications it sees.
  */
 import { nla } from '../wire/attrs';
-import { NLMSG_HDRLEN } from '../wire/constants';
+import { NLA_F_NESTED, NLMSG_HDRLEN } from '../wire/constants';
 import { RTM } from '../wire/generated';
 import { IFLA } from '../wire/generated/rt-link';
 import { decodeIfInfoMsg, IFINFOMSG_LEN } from '../wire/headers';
@@ -48,7 +48,7 @@ export class LinkNames {
       this.byIndex.delete(ifi.index);
       return true;
     }
-    const ifname = messageAttrs(message, IFINFOMSG_LEN)[IFLA.IFNAME];
+    const ifname = messageAttrs(message, IFINFOMSG_LEN, NLA_F_NESTED)[IFLA.IFNAME];
     const previous = this.byIndex.get(ifi.index);
     const name = ifname ? nla.string(ifname) : previous?.name;
     if (name !== undefined) this.byIndex.set(ifi.index, { name, flags: ifi.flags });

@@ -3,12 +3,12 @@
  * `print_linkinfo()` without `-details`, `-stats` or `-brief`, in text and in `-json`.
  */
 import { type Nlattr, nla, walkAttrs } from '../wire/attrs';
-import { NLMSG_HDRLEN } from '../wire/constants';
+import { NLA_F_NESTED, NLMSG_HDRLEN } from '../wire/constants';
 import { RTM } from '../wire/generated';
 import { IFF, IFLA } from '../wire/generated/rt-link';
 import { decodeIfInfoMsg, IFINFOMSG_LEN, type IfInfoMsg } from '../wire/headers';
 import { readHeader } from '../wire/nlmsg';
-import { type AttrTable, assertLength, attrTable, messageAttrs, str, u8, u32 } from './attrs';
+import { type AttrTable, assertLength, attrTable, messageAttrs, plainType, str, u8, u32 } from './attrs';
 import { formatLinkAddress } from './format';
 import type { LinkNames } from './link-names';
 import { groupName, LINK_FLAG_ORDER, LINKMODE_NAMES, linkTypeName, OPERSTATE_NAMES } from './names';
@@ -66,7 +66,8 @@ export function linkHeader(message: Uint8Array): IfInfoMsg {
 /** `print_linkinfo()` (not brief, no details, no stats) into `out`. */
 export function writeLink(out: IpOutput, message: Uint8Array, links: LinkNames, view: LinkView): void {
   const ifi = linkHeader(message);
-  const tb = messageAttrs(message, IFINFOMSG_LEN);
+  // print_linkinfo() parses with parse_rtattr_flags(..., NLA_F_NESTED).
+  const tb = messageAttrs(message, IFINFOMSG_LEN, NLA_F_NESTED);
   const name = tb[IFLA.IFNAME] ? str(tb[IFLA.IFNAME]) : `if${ifi.index >>> 0}`;
 
   if (readHeader(message).type === RTM.DELLINK) out.any('deleted', 'Deleted ', true);
@@ -144,7 +145,7 @@ export function writeLink(out: IpOutput, message: Uint8Array, links: LinkNames, 
   if (props) {
     out.openArray('altnames');
     for (const attr of attrList(props)) {
-      if (attr.type !== IFLA.ALT_IFNAME) continue;
+      if (attr.type !== IFLA.ALT_IFNAME || !plainType(attr)) continue;
       out.fp('\n    altname ');
       const alt = nla.string(attr);
       out.any(null, alt, alt);

@@ -3,7 +3,7 @@
  * `print_route()` without `-details` or `-stats`, in text and in `-json`, and the default part of
  * `filter_nlmsg()` that decides which routes `ip route show [table T]` lists.
  */
-import { type Nlattr, nla, walkAttrs } from '../wire/attrs';
+import { type Nlattr, nla } from '../wire/attrs';
 import { AF, NLMSG_HDRLEN, RT_SCOPE, RT_TABLE, RTPROT } from '../wire/constants';
 import { RTM } from '../wire/generated';
 import { RTA, RTAX, RTN } from '../wire/generated/rt-route';
@@ -429,7 +429,7 @@ function writeMultipath(out: IpOutput, r: RtMsg, attr: Nlattr | undefined, links
       out.fp('\n\tnexthop ');
     }
     if (len > 8) {
-      const tb: AttrTable = indexFirst(walkAttrs(data, pos + 8, pos + len).attrs);
+      const tb: AttrTable = attrTable(data.subarray(pos + 8, pos + len));
       if (tb[RTA.NEWDST]) writeNewdst(out, formatAddress(r.family, (tb[RTA.NEWDST] as Nlattr).data));
       if (tb[RTA.GATEWAY]) writeGateway(out, formatAddress(r.family, (tb[RTA.GATEWAY] as Nlattr).data));
       if (tb[RTA.VIA]) writeVia(out, tb[RTA.VIA]);
@@ -450,10 +450,4 @@ function writeMultipath(out: IpOutput, r: RtMsg, attr: Nlattr | undefined, links
     if (len < 8) break;
   }
   out.closeArray();
-}
-
-function indexFirst(attrs: readonly Nlattr[]): AttrTable {
-  const tb: (Nlattr | undefined)[] = [];
-  for (const a of attrs) tb[a.type] ??= a;
-  return tb;
 }
