@@ -1,14 +1,14 @@
 /**
  * Test support for iproute.test.ts: a private network namespace with links, addresses and routes
  * made by the real `ip`, what `ip` prints about it, and the raw messages the kernel there sends
- * (through kernel-child.ts). Linux and root only; see {@link canCreateNetns}.
+ * (through kernel.child.ts). Linux and root only; see {@link canCreateNetns}.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export { canCreateNetns } from '../../../../scripts/bench/with-netns';
 
-const CHILD = fileURLToPath(new URL('./kernel-child.ts', import.meta.url));
+const CHILD = fileURLToPath(new URL('./kernel.child.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 
 /** Runs `ip ARGS...` (throws with its stderr when it fails) and returns its stdout. */
@@ -45,7 +45,7 @@ export function netnsExists(ns: string): boolean {
     .some((l) => l.split(' ')[0] === ns);
 }
 
-/** The messages of a `kernel-child.ts dump` run, by kind. */
+/** The messages of a `kernel.child.ts dump` run, by kind. */
 export interface KernelDump {
   links: Uint8Array[];
   addrs: Uint8Array[];
@@ -61,9 +61,9 @@ function childArgs(ns: string, args: readonly string[]): string[] {
 /** Dumps links, addresses and IPv4 routes inside `ns`, and asks for the route to each of `gets`. */
 export function kernelDump(ns: string, gets: readonly string[]): KernelDump {
   const run = spawnSync('ip', childArgs(ns, ['dump', ...gets]), { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
-  if (run.status !== 0) throw new Error(`kernel-child dump failed (${run.status ?? run.signal}): ${run.stderr}`);
+  if (run.status !== 0) throw new Error(`kernel.child.ts dump failed (${run.status ?? run.signal}): ${run.stderr}`);
   const lines = run.stdout.trim().split('\n');
-  if (lines[lines.length - 1] !== 'END') throw new Error(`kernel-child dump did not finish: ${run.stdout}`);
+  if (lines[lines.length - 1] !== 'END') throw new Error(`kernel.child.ts dump did not finish: ${run.stdout}`);
   const out: KernelDump = { links: [], addrs: [], routes: [], gets: new Map() };
   for (const l of lines) {
     const [kind, a, b] = l.split(' ');
@@ -110,7 +110,7 @@ export class Collector {
   }
 }
 
-/** `kernel-child.ts monitor` in `ns`: prints `L` lines, `READY`, then `N` lines until stdin closes. */
+/** `kernel.child.ts monitor` in `ns`: prints `L` lines, `READY`, then `N` lines until stdin closes. */
 export function startKernelMonitor(ns: string): Collector {
   return new Collector(spawn('ip', childArgs(ns, ['monitor']), { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] }));
 }

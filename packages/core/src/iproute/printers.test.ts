@@ -1,5 +1,5 @@
 /**
- * The printers without a kernel: (1) messages and `ip` outputs recorded by capture-fixture.ts on
+ * The printers without a kernel: (1) messages and `ip` outputs recorded by scripts/capture-iproute-fixture.ts on
  * Linux 6.18 with iproute2 6.1 (the same setup as iproute.test.ts), replayed; (2) hand-made
  * messages for what that setup does not reach (IPv6, lifetimes, peers, unknown values, metrics).
  */

@@ -2,10 +2,10 @@
  * The inside half of iproute.test.ts: runs in the test's private network namespace and prints what
  * the kernel there says, as hex, one netlink message per line, using netlink@0.3.0's raw socket.
  *
- *   ip netns exec NS node --import tsx kernel-child.ts dump [ADDRESS...]
+ *   ip netns exec NS node --import tsx kernel.child.ts dump [ADDRESS...]
  *     `L hex` / `A hex` / `R hex` for every message of a link, address (all families) and IPv4 route
  *     dump, then `G ADDRESS hex` for the answer to `ip route get ADDRESS`; `END` last.
- *   ip netns exec NS node --import tsx kernel-child.ts monitor
+ *   ip netns exec NS node --import tsx kernel.child.ts monitor
  *     `L hex` for a link dump (the names `ip monitor` starts with), `READY` once subscribed to
  *     RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR and RTNLGRP_IPV4_ROUTE, then `N hex` per notification
  *     until stdin closes.
@@ -134,4 +134,4 @@ assertLittleEndian();
 const [mode, ...rest] = process.argv.slice(2);
 if (mode === 'dump') await dump(rest);
 else if (mode === 'monitor') await monitor();
-else throw new Error(`usage: kernel-child.ts dump [ADDRESS...] | monitor`);
+else throw new Error(`usage: kernel.child.ts dump [ADDRESS...] | monitor`);

@@ -1,10 +1,10 @@
 /**
- * Records what printers.test.ts replays everywhere: in a private network namespace built with
- * SETUP, the kernel's raw link, address and route messages, the answers to `ip route get`, one
- * `ip monitor` session with its notifications, and what this machine's `ip` printed for each of
- * SHOW_COMMANDS in text and `-json`. Root only; deletes its namespace.
+ * Records what packages/core/src/iproute/printers.test.ts replays everywhere: in a private network
+ * namespace built with SETUP, the kernel's raw link, address and route messages, the answers to
+ * `ip route get`, one `ip monitor` session with its notifications, and what this machine's `ip`
+ * printed for each of SHOW_COMMANDS in text and `-json`. Root only; deletes its namespace.
  *
- *   node --import tsx packages/core/src/iproute/capture-fixture.ts && npx biome format --write packages/core/src/iproute/fixtures
+ *   node --import tsx scripts/capture-iproute-fixture.ts && npx biome format --write packages/core/src/iproute/fixtures
  */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -19,7 +19,7 @@ import {
   MONITOR_CHANGES,
   SETUP,
   SHOW_COMMANDS,
-} from './kernel-netns';
+} from '../packages/core/src/iproute/kernel-netns';
 
 const hex = (m: Uint8Array) => Buffer.from(m).toString('hex');
 const ns = `rtnlkit-iproute-capture-${process.pid}`;
@@ -33,7 +33,8 @@ try {
   }
   const monitor = await captureMonitor(ns, MONITOR_CHANGES);
   const fixture = {
-    comment: 'Recorded by capture-fixture.ts in a private network namespace; replayed by printers.test.ts.',
+    comment:
+      'Recorded by scripts/capture-iproute-fixture.ts in a private network namespace; replayed by packages/core/src/iproute/printers.test.ts.',
     iproute2: ip(['-V']).trim(),
     kernel: spawnSync('uname', ['-r'], { encoding: 'utf8' }).stdout.trim(),
     setup: SETUP,
@@ -49,7 +50,7 @@ try {
       output: monitor.output,
     },
   };
-  const file = new URL('./fixtures/kernel-iproute.json', import.meta.url);
+  const file = new URL('../packages/core/src/iproute/fixtures/kernel-iproute.json', import.meta.url);
   writeFileSync(file, `${JSON.stringify(fixture, null, 2)}\n`);
   console.log(`wrote ${file.pathname}`);
 } finally {
