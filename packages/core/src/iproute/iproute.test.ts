@@ -19,6 +19,7 @@ import {
   createNetns,
   deleteNetns,
   GETS,
+  GETS6,
   ip,
   ipIn,
   type KernelDump,
@@ -26,6 +27,7 @@ import {
   MONITOR_CHANGES,
   netnsExists,
   SETUP,
+  SETUP6,
 } from './kernel-netns';
 import { LinkNames } from './link-names';
 import { IpMonitor } from './monitor';
@@ -151,9 +153,52 @@ describe.skipIf(!canRun)('the printers against ip (iproute2 6.1) in a private ne
   });
 });
 
-describe.skipIf(!canRun)('the namespace', () => {
-  it('is gone after the comparison', () => {
-    // afterAll of the block above deletes it; this runs after that block's hooks.
+const NS6 = `rtnlkit-iproute6-${process.pid}`;
+const json6 = (args: string) => JSON.parse(ipIn(NS6, `-json ${args}`)) as unknown;
+
+describe.skipIf(!canRun)('IPv6: the printers against ip in a second namespace', () => {
+  let kernel: KernelDump;
+  let names: LinkNames;
+
+  beforeAll(() => {
+    createNetns(NS6, true);
+    for (const command of SETUP6) ipIn(NS6, command);
+    kernel = kernelDump(NS6, GETS6);
+    names = LinkNames.fromMessages(kernel.links);
+  }, 60_000);
+
+  afterAll(() => {
+    expect(deleteNetns(NS6)).toBe(true);
+  });
+
+  it('ip address show (inet and inet6)', () => {
+    expect(kernel.addrs.some((a) => a[16] === AF.INET6)).toBe(true);
+    expect(lines(printAddrShow(kernel.links, kernel.addrs))).toEqual(lines(ipIn(NS6, 'address show')));
+    expect(addrShowJson(kernel.links, kernel.addrs)).toEqual(json6('address show'));
+  });
+
+  it.each([
+    ['-6 route show', { family: AF.INET6 }],
+    ['-6 route show table local', { table: 255, family: AF.INET6 }],
+    ['-6 route show table 100', { table: 100, family: AF.INET6 }],
+    ['-6 route show table all', { table: 0, family: AF.INET6 }],
+    ['route show table all', { table: 0 }],
+  ])('ip %s', (command, filter) => {
+    expect(lines(printRouteShow(kernel.routes, names, filter))).toEqual(lines(ipIn(NS6, command)));
+    expect(routeShowJson(kernel.routes, names, filter)).toEqual(json6(command));
+  });
+
+  it.each(GETS6)('ip route get %s', (address) => {
+    const answer = kernel.gets.get(address) as Uint8Array;
+    expect(lines(printRouteGet(answer, names))).toEqual(lines(ipIn(NS6, `route get ${address}`)));
+    expect([routeGetJson(answer, names)]).toEqual(json6(`route get ${address}`));
+  });
+});
+
+describe.skipIf(!canRun)('the namespaces', () => {
+  it('are gone after the comparisons', () => {
+    // The afterAll hooks of the blocks above delete them; this runs after those.
     expect(netnsExists(NS)).toBe(false);
+    expect(netnsExists(NS6)).toBe(false);
   });
 });

@@ -24,11 +24,15 @@ export function ipIn(ns: string, command: string): string {
   return ip(['-n', ns, ...command.trim().split(/\s+/)]);
 }
 
-/** `ip netns add NS`; IPv6 is switched off in it so that nothing changes behind the test's back (DAD). */
-export function createNetns(ns: string): void {
+/**
+ * `ip netns add NS`; IPv6 is switched off in it (unless `ipv6`) so that nothing changes behind
+ * the test's back (DAD, autoconfiguration); with `ipv6`, SETUP6 avoids both instead.
+ */
+export function createNetns(ns: string, ipv6 = false): void {
   ip(['netns', 'add', ns]);
   // The test's afterAll deletes it; this is the last resort when the process ends without it.
   process.once('exit', () => deleteNetns(ns));
+  if (ipv6) return;
   ip(['netns', 'exec', ns, 'sysctl', '-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1']);
   ip(['netns', 'exec', ns, 'sysctl', '-q', '-w', 'net.ipv6.conf.default.disable_ipv6=1']);
 }
@@ -160,6 +164,37 @@ export const SETUP: readonly string[] = [
   'route add 10.40.0.1 dev veth1 scope link proto 99',
   'route add 10.41.0.0/16 dev veth0 tos 0x10 realm 7',
 ];
+
+/**
+ * An IPv6 state that stays still: no link-local autoconfiguration (addrgenmode none) and no DAD
+ * (nodad), so what `ip` prints and what the kernel dumps a moment later are the same.
+ */
+export const SETUP6: readonly string[] = [
+  'link set lo up',
+  'link add veth0 type veth peer name veth1',
+  'link set veth0 addrgenmode none',
+  'link set veth1 addrgenmode none',
+  'link add br0 type bridge',
+  'link set br0 addrgenmode none',
+  'link set veth0 up',
+  'link set veth1 up',
+  'link set br0 up',
+  '-6 addr add 2001:db8::1/64 dev veth0 nodad',
+  '-6 addr add 2001:db8:1::1/64 dev veth1 nodad',
+  '-6 addr add 2001:db8::2:1/64 dev veth0 nodad noprefixroute',
+  '-6 addr add fe80::1/64 dev veth0 nodad',
+  '-6 addr add 2001:db8:9::1 peer 2001:db8:9::2 dev veth1 nodad',
+  'addr add 10.0.0.1/24 dev veth0',
+  '-6 route add 2001:db8:5::/48 via 2001:db8::2',
+  '-6 route add 2001:db8:6::/48 nexthop via 2001:db8::2 dev veth0 nexthop via 2001:db8:1::2 dev veth1 weight 2',
+  '-6 route add default via 2001:db8::fe dev veth0 metric 1024 pref high',
+  '-6 route add 2001:db8:7::/48 dev veth1 table 100',
+  '-6 route add blackhole 2001:db8:8::/48',
+  '-6 route add 2001:db8:a::/48 via 2001:db8::2 mtu 1400 hoplimit 10',
+];
+
+/** IPv6 destinations for `ip route get`. */
+export const GETS6: readonly string[] = ['2001:db8:5::1', '2001:db8::1', '2001:db8:6::1', '2001:db8:ffff::1'];
 
 /** Destinations for `ip route get`: connected, local, broadcast, multipath, default, loopback. */
 export const GETS: readonly string[] = ['10.0.0.5', '10.0.0.1', '10.0.0.255', '172.17.1.1', '8.8.8.8', '127.0.0.1'];

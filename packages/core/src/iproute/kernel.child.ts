@@ -35,6 +35,18 @@ import {
 import { DatagramQueue, openRouteSocket, sendDatagram } from '../../../../scripts/bench/raw-netlink';
 
 const TIMEOUT_MS = 3000;
+const AF_INET6 = 10;
+
+/** An IPv6 address in text (hex groups, at most one `::`, no dotted quad) as 16 bytes. */
+function ipv6(text: string): Buffer {
+  const [head, tail] = text.split('::') as [string, string | undefined];
+  const h = head ? head.split(':') : [];
+  const t = tail === undefined ? [] : tail ? tail.split(':') : [];
+  const groups = [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
+  const out = Buffer.alloc(16);
+  groups.forEach((g, i) => out.writeUInt16BE(Number.parseInt(g, 16), i * 2));
+  return out;
+}
 const RTM_F_LOOKUP_TABLE = 0x1000;
 const GROUPS = { LINK: 1, IPV4_IFADDR: 5, IPV4_ROUTE: 7 };
 
@@ -84,16 +96,18 @@ async function dump(addresses: string[]): Promise<void> {
     for (const m of await ask(
       socket,
       queue,
-      encodeNlmsg(RTM_GETROUTE, dumpFlags, 3, [rtmsg({ family: AF_INET })]),
+      encodeNlmsg(RTM_GETROUTE, dumpFlags, 3, [rtmsg({ family: AF_UNSPEC })]),
       true,
     ))
       line(`R ${m.toString('hex')}`);
     let seq = 10;
     for (const address of addresses) {
-      // As `ip route get ADDRESS`: RTA_DST, a /32, RTM_F_LOOKUP_TABLE for IPv4.
-      const r = rtmsg({ family: AF_INET, dstLen: 32 });
-      r.writeUInt32LE(RTM_F_LOOKUP_TABLE, 8);
-      const request = encodeNlmsg(RTM_GETROUTE, NLM_F_REQUEST, seq++, [r, encodeAttr(RTA_DST, ipv4(address))]);
+      // As `ip route get ADDRESS`: RTA_DST, a host prefix, RTM_F_LOOKUP_TABLE for IPv4 only.
+      const v6 = address.includes(':');
+      const r = rtmsg({ family: v6 ? AF_INET6 : AF_INET, dstLen: v6 ? 128 : 32 });
+      if (!v6) r.writeUInt32LE(RTM_F_LOOKUP_TABLE, 8);
+      const dst = v6 ? ipv6(address) : ipv4(address);
+      const request = encodeNlmsg(RTM_GETROUTE, NLM_F_REQUEST, seq++, [r, encodeAttr(RTA_DST, dst)]);
       for (const m of await ask(socket, queue, request, false)) line(`G ${address} ${m.toString('hex')}`);
     }
     line('END');
