@@ -4,7 +4,6 @@
  */
 export {
   type AddrView,
-  addrHeader,
   addrJson,
   addrShowJson,
   linkShowJson,
@@ -13,14 +12,12 @@ export {
   printLinkShow,
   writeAddr,
 } from './addr';
-export { type AttrTable, attrTable, messageAttrs, ShortMessageError } from './attrs';
-export { formatAddress, formatIpv4, formatIpv6, formatLinkAddress, hostBits } from './format';
+export { ShortMessageError } from './attrs';
+export { formatAddress, formatIpv4, formatIpv6, formatLinkAddress } from './format';
 export {
   ADDRESS_SHOW_LINK,
-  formatLink,
   LINK_SHOW,
   type LinkView,
-  linkHeader,
   linkJson,
   MONITOR_LINK,
   printLink,
@@ -33,19 +30,20 @@ export {
   dsfieldName,
   familyName,
   groupName,
-  LINK_FLAG_ORDER,
-  LINKMODE_NAMES,
+  groupNumber,
   linkTypeName,
-  OPERSTATE_NAMES,
   protocolName,
+  protocolNumber,
   realmName,
   routeTypeName,
+  routeTypeNumber,
   scopeName,
+  scopeNumber,
   tableName,
+  tableNumber,
 } from './names';
 export { IpOutput, type JsonObject, type JsonValue } from './output';
 export {
-  formatRoute,
   printRoute,
   printRouteGet,
   printRouteShow,
@@ -53,7 +51,6 @@ export {
   RTM_F,
   RTNH_F,
   routeGetJson,
-  routeHeader,
   routeJson,
   routeShowJson,
   routeShown,

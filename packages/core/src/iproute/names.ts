@@ -318,3 +318,65 @@ export function dsfieldName(tos: number): string {
 export function realmName(realm: number): string {
   return realm === 0 ? 'cosmos' : String(realm);
 }
+
+// ---------------------------------------------------------------------------------------------
+// The other way, as `ip` reads its arguments (rtnl_*_a2n): a name, or a number in C's strtoul()
+// syntax (decimal, 0x hex, 0 octal) within range; undefined when it is neither.
+
+function cNumber(text: string, max: number): number | undefined {
+  const m = /^\s*\+?(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.exec(text);
+  if (!m) return undefined;
+  const digits = m[1] as string;
+  const value = /^0[xX]/.test(digits)
+    ? Number.parseInt(digits.slice(2), 16)
+    : digits.length > 1 && digits.startsWith('0')
+      ? Number.parseInt(digits, 8)
+      : Number(digits);
+  return value <= max ? value : undefined;
+}
+
+function byName(names: ReadonlyMap<number, string>, name: string): number | undefined {
+  for (const [number, n] of names) if (n === name) return number;
+  return undefined;
+}
+
+/** iproute2's `matches(arg, word)`: `arg` is a non-empty prefix of `word`. */
+function abbreviates(arg: string, word: string): boolean {
+  return arg.length > 0 && word.startsWith(arg);
+}
+
+/** `rtnl_rtntype_a2n()`: `local`, `broadcast` (or `brd`), `blackhole`, `unicast`, ... (most may be abbreviated). */
+export function routeTypeNumber(name: string): number | undefined {
+  if (name === 'local') return 2;
+  if (name === 'nat') return 10;
+  if (abbreviates(name, 'broadcast') || name === 'brd') return 3;
+  if (abbreviates(name, 'anycast')) return 4;
+  if (abbreviates(name, 'multicast')) return 5;
+  if (abbreviates(name, 'prohibit')) return 8;
+  if (abbreviates(name, 'unreachable')) return 7;
+  if (abbreviates(name, 'blackhole')) return 6;
+  if (abbreviates(name, 'xresolve')) return 11;
+  if (abbreviates(name, 'unicast')) return 1;
+  if (name === 'throw') return 9;
+  return cNumber(name, 255);
+}
+
+/** `rtnl_rtprot_a2n()`: `kernel`, `static`, `boot`, ... or 0–255. */
+export function protocolNumber(name: string): number | undefined {
+  return byName(PROTOCOL_NAMES, name) ?? cNumber(name, 255);
+}
+
+/** `rtnl_rtscope_a2n()`: `global`, `link`, `host`, `site`, `nowhere` or 0–255. */
+export function scopeNumber(name: string): number | undefined {
+  return byName(SCOPE_NAMES, name) ?? cNumber(name, 255);
+}
+
+/** `rtnl_rttable_a2n()`: `main`, `local`, `default`, `unspec` or 0–2^32-1. (`ip` reads `all` itself, as 0.) */
+export function tableNumber(name: string): number | undefined {
+  return byName(TABLE_NAMES, name) ?? cNumber(name, 0xffffffff);
+}
+
+/** `rtnl_group_a2n()`: `default` or a number. */
+export function groupNumber(name: string): number | undefined {
+  return name === 'default' ? 0 : cNumber(name, 0xffffffff);
+}

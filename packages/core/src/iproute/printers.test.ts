@@ -17,7 +17,18 @@ import { addr, bytesOf, cacheinfo, link, route, v6 } from './handmade';
 import { linkJson, printLink } from './link';
 import { LinkNames } from './link-names';
 import { IpMonitor, printMonitor } from './monitor';
-import { ARPHRD } from './names';
+import {
+  ARPHRD,
+  groupNumber,
+  protocolName,
+  protocolNumber,
+  routeTypeName,
+  routeTypeNumber,
+  scopeName,
+  scopeNumber,
+  tableName,
+  tableNumber,
+} from './names';
 import { printRoute, printRouteGet, printRouteShow, routeGetJson, routeJson, routeShowJson } from './route';
 
 interface Fixture {
@@ -384,6 +395,37 @@ describe('formats and names', () => {
     ['::c000:201', '::192.0.2.1'],
   ])('inet_ntop(%s) is %s', (input, expected) => {
     expect(formatIpv6(v6(input))).toBe(expected);
+  });
+
+  it('names read back as ip reads its arguments: names, abbreviations, C numbers, ranges', () => {
+    expect([protocolNumber('static'), protocolNumber('openr'), protocolNumber('0x10'), protocolNumber('256')]).toEqual([
+      4,
+      99,
+      16,
+      undefined,
+    ]);
+    expect([scopeNumber('link'), scopeNumber('host'), scopeNumber('010'), scopeNumber('wide')]).toEqual([
+      253,
+      254,
+      8,
+      undefined,
+    ]);
+    expect([tableNumber('local'), tableNumber('main'), tableNumber('100'), tableNumber('all')]).toEqual([
+      255,
+      254,
+      100,
+      undefined,
+    ]);
+    expect([routeTypeNumber('blackhole'), routeTypeNumber('brd'), routeTypeNumber('b'), routeTypeNumber('un')]).toEqual(
+      [6, 3, 3, 7],
+    );
+    expect([groupNumber('default'), groupNumber('7'), groupNumber('x')]).toEqual([0, 7, undefined]);
+    for (let n = 0; n < 256; n++) {
+      expect(protocolNumber(protocolName(n))).toBe(n);
+      expect(scopeNumber(scopeName(n))).toBe(n);
+      expect(tableNumber(tableName(n))).toBe(n);
+      if (n !== 0) expect(routeTypeNumber(routeTypeName(n))).toBe(n);
+    }
   });
 
   it('link-layer addresses are hex with colons', () => {
