@@ -65,19 +65,43 @@ export function addrJson(message: Uint8Array, links: LinkNames): JsonObject {
   return out.root;
 }
 
+/** What `ip address show` lists and knows. */
+export interface AddrShowOptions {
+  /** `-4` (AF.INET) or `-6` (AF.INET6); all families by default. */
+  readonly family?: number;
+  /**
+   * What `ip` knows about links beyond `links` (by default the names made from `links`): for
+   * `-6`, whose IPv6 link messages carry no IFLA_TXQLEN, names from an ordinary link dump give
+   * the `qlen` iproute2 asks the kernel for.
+   */
+  readonly names?: LinkNames;
+}
+
 /**
  * `ip address show`: every link of `links` (RTM_NEWLINK messages, e.g. a link dump) followed by
  * its addresses from `addrs` (RTM_NEWADDR messages, e.g. address dumps), in the given orders.
+ * With a `family`, only its addresses, and only the links that have one (`ipaddr_filter()`),
+ * without their link-layer line. `ip -6 address` reads `links` from an AF_INET6 link dump (the
+ * kernel's IPv6 link messages, which carry neither qdisc nor group); `ip -4 address` from an
+ * ordinary one.
  */
-export function printAddrShow(links: readonly Uint8Array[], addrs: readonly Uint8Array[]): string {
-  return addressShow(links, addrs, false)
+export function printAddrShow(
+  links: readonly Uint8Array[],
+  addrs: readonly Uint8Array[],
+  options: AddrShowOptions = {},
+): string {
+  return addressShow(links, addrs, options, false)
     .map((out) => out.toString())
     .join('');
 }
 
 /** `ip -json address show`: one object per link, its addresses in `addr_info`. */
-export function addrShowJson(links: readonly Uint8Array[], addrs: readonly Uint8Array[]): JsonObject[] {
-  return addressShow(links, addrs, true).map((out) => out.root);
+export function addrShowJson(
+  links: readonly Uint8Array[],
+  addrs: readonly Uint8Array[],
+  options: AddrShowOptions = {},
+): JsonObject[] {
+  return addressShow(links, addrs, options, true).map((out) => out.root);
 }
 
 /** `ip link show`: every link of `links` (RTM_NEWLINK messages), named from the same messages. */
@@ -103,21 +127,37 @@ function linkShow(links: readonly Uint8Array[], json: boolean): IpOutput[] {
     });
 }
 
-function addressShow(links: readonly Uint8Array[], addrs: readonly Uint8Array[], json: boolean): IpOutput[] {
-  const names = LinkNames.fromMessages(links);
+function addressShow(
+  links: readonly Uint8Array[],
+  addrs: readonly Uint8Array[],
+  options: AddrShowOptions,
+  json: boolean,
+): IpOutput[] {
+  const names = options.names ?? LinkNames.fromMessages(links);
+  const family = options.family ?? AF.UNSPEC;
   const byIndex = new Map<number, Uint8Array[]>();
+  const withAny = new Set<number>();
   for (const addr of addrs) {
     if (readHeader(addr).type !== RTM.NEWADDR) continue;
-    const index = addrHeader(addr).index;
-    const list = byIndex.get(index) ?? [];
+    const ifa = addrHeader(addr);
+    withAny.add(ifa.index);
+    if (family !== AF.UNSPEC && ifa.family !== family) continue;
+    const list = byIndex.get(ifa.index) ?? [];
     list.push(addr);
-    byIndex.set(index, list);
+    byIndex.set(ifa.index, list);
   }
+  // ipaddr_filter(): a link stays when it has an address that passes, or (all families) none at all.
+  const kept = (index: number) => byIndex.has(index) || (family === AF.UNSPEC && !withAny.has(index));
   return links
-    .filter((m) => readHeader(m).type === RTM.NEWLINK)
+    .filter((m) => readHeader(m).type === RTM.NEWLINK && kept(linkHeader(m).index))
     .map((link) => {
       const out = new IpOutput(json);
-      writeLink(out, link, names, ADDRESS_SHOW_LINK);
+      writeLink(
+        out,
+        link,
+        names,
+        family === AF.UNSPEC ? ADDRESS_SHOW_LINK : { ...ADDRESS_SHOW_LINK, linkLayer: false },
+      );
       out.openArray('addr_info');
       for (const addr of byIndex.get(linkHeader(link).index) ?? []) {
         out.openObject(null);

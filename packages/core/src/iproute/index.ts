@@ -3,6 +3,7 @@
  * `ip route show|get` and `ip monitor`, in text and `-json`, as iproute2 6.1 prints them.
  */
 export {
+  type AddrShowOptions,
   type AddrView,
   addrJson,
   addrShowJson,

@@ -178,6 +178,19 @@ describe.skipIf(!canRun)('IPv6: the printers against ip in a second namespace', 
   });
 
   it.each([
+    ['-4 address show', AF.INET],
+    ['-6 address show', AF.INET6],
+  ])('ip %s', (command, family) => {
+    // As ip: the links of -6 come from an AF_INET6 link dump (without IFLA_TXQLEN: ip asks the
+    // kernel for the queue length, the printers ask the names of the ordinary dump).
+    const links = family === AF.INET6 ? kernel.links6 : kernel.links;
+    expect(links.length).toBeGreaterThan(0);
+    const options = { family, names };
+    expect(lines(printAddrShow(links, kernel.addrs, options))).toEqual(lines(ipIn(NS6, command)));
+    expect(addrShowJson(links, kernel.addrs, options)).toEqual(json6(command));
+  });
+
+  it.each([
     ['-6 route show', { family: AF.INET6 }],
     ['-6 route show table local', { table: 255, family: AF.INET6 }],
     ['-6 route show table 100', { table: 100, family: AF.INET6 }],

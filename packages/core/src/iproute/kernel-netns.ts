@@ -52,6 +52,8 @@ export function netnsExists(ns: string): boolean {
 /** The messages of a `kernel.child.ts dump` run, by kind. */
 export interface KernelDump {
   links: Uint8Array[];
+  /** The AF_INET6 link dump (what `ip -6 address show` prints links from). */
+  links6: Uint8Array[];
   addrs: Uint8Array[];
   routes: Uint8Array[];
   /** The answer to `ip route get ADDRESS`, by ADDRESS. */
@@ -68,10 +70,11 @@ export function kernelDump(ns: string, gets: readonly string[]): KernelDump {
   if (run.status !== 0) throw new Error(`kernel.child.ts dump failed (${run.status ?? run.signal}): ${run.stderr}`);
   const lines = run.stdout.trim().split('\n');
   if (lines[lines.length - 1] !== 'END') throw new Error(`kernel.child.ts dump did not finish: ${run.stdout}`);
-  const out: KernelDump = { links: [], addrs: [], routes: [], gets: new Map() };
+  const out: KernelDump = { links: [], links6: [], addrs: [], routes: [], gets: new Map() };
   for (const l of lines) {
     const [kind, a, b] = l.split(' ');
     if (kind === 'L') out.links.push(hex(a));
+    else if (kind === 'L6') out.links6.push(hex(a));
     else if (kind === 'A') out.addrs.push(hex(a));
     else if (kind === 'R') out.routes.push(hex(a));
     else if (kind === 'G') out.gets.set(a as string, hex(b));

@@ -3,7 +3,7 @@
  * the kernel there says, as hex, one netlink message per line, using netlink@0.3.0's raw socket.
  *
  *   ip netns exec NS node --import tsx kernel.child.ts dump [ADDRESS...]
- *     `L hex` / `A hex` / `R hex` for every message of a link, address (all families) and IPv4 route
+ *     `L hex` / `L6 hex` / `A hex` / `R hex` for every message of a link, IPv6 link, address (all families) and IPv4 route
  *     dump, then `G ADDRESS hex` for the answer to `ip route get ADDRESS`; `END` last.
  *   ip netns exec NS node --import tsx kernel.child.ts monitor
  *     `L hex` for a link dump (the names `ip monitor` starts with), `READY` once subscribed to
@@ -86,6 +86,9 @@ async function dump(addresses: string[]): Promise<void> {
   try {
     for (const m of await ask(socket, queue, encodeNlmsg(RTM_GETLINK, dumpFlags, 1, [ifinfomsg(AF_UNSPEC, 0)]), true))
       line(`L ${m.toString('hex')}`);
+    // What `ip -6 address show` reads: the kernel's AF_INET6 link messages (inet6_dump_ifinfo).
+    const links6 = encodeNlmsg(RTM_GETLINK, dumpFlags, 4, [ifinfomsg(AF_INET6, 0)]);
+    for (const m of await ask(socket, queue, links6, true)) line(`L6 ${m.toString('hex')}`);
     for (const m of await ask(
       socket,
       queue,

@@ -9,13 +9,15 @@ import { RTM } from '../wire/generated';
 import { IFLA } from '../wire/generated/rt-link';
 import { decodeIfInfoMsg, IFINFOMSG_LEN } from '../wire/headers';
 import { readHeader } from '../wire/nlmsg';
-import { messageAttrs } from './attrs';
+import { messageAttrs, u32 } from './attrs';
 
 /** One link as ll_map remembers it. */
 export interface KnownLink {
   readonly name: string;
   /** IFF_* flags. */
   readonly flags: number;
+  /** IFLA_TXQLEN, when a message carried it (what iproute2 would otherwise ask with SIOCGIFTXQLEN). */
+  readonly txqlen?: number;
 }
 
 export class LinkNames {
@@ -48,10 +50,13 @@ export class LinkNames {
       this.byIndex.delete(ifi.index);
       return true;
     }
-    const ifname = messageAttrs(message, IFINFOMSG_LEN, NLA_F_NESTED)[IFLA.IFNAME];
+    const tb = messageAttrs(message, IFINFOMSG_LEN, NLA_F_NESTED);
+    const ifname = tb[IFLA.IFNAME];
     const previous = this.byIndex.get(ifi.index);
     const name = ifname ? nla.string(ifname) : previous?.name;
-    if (name !== undefined) this.byIndex.set(ifi.index, { name, flags: ifi.flags });
+    const txqlen = tb[IFLA.TXQLEN] ? u32(tb[IFLA.TXQLEN]) : previous?.txqlen;
+    if (name !== undefined)
+      this.byIndex.set(ifi.index, { name, flags: ifi.flags, ...(txqlen === undefined ? {} : { txqlen }) });
     return true;
   }
 
@@ -67,6 +72,11 @@ export class LinkNames {
   name(index: number): string {
     if (index === 0) return '*';
     return this.byIndex.get(index)?.name ?? `if${index >>> 0}`;
+  }
+
+  /** The queue length of a link, when a link message told it (`ip` would ask the kernel). */
+  txqlen(index: number): number | undefined {
+    return this.byIndex.get(index)?.txqlen;
   }
 
   /** `ll_index_to_flags()`: the flags, 0 for ifindex 0, -1 for a link it does not know. */

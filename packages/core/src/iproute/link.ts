@@ -23,14 +23,16 @@ export interface LinkView {
   readonly linkmode: boolean;
   /** `qlen N`: `ip link` and `ip address` print IFLA_TXQLEN (when not 0), `ip monitor` does not. */
   readonly qlen: boolean;
+  /** The `    link/ether ...` line: left out by `ip -4|-6 address` (a family filter). */
+  readonly linkLayer: boolean;
 }
 
 /** `ip link show`. */
-export const LINK_SHOW: LinkView = { linkmode: true, qlen: true };
+export const LINK_SHOW: LinkView = { linkmode: true, qlen: true, linkLayer: true };
 /** The link lines of `ip address show`. */
-export const ADDRESS_SHOW_LINK: LinkView = { linkmode: false, qlen: true };
+export const ADDRESS_SHOW_LINK: LinkView = { linkmode: false, qlen: true, linkLayer: true };
 /** A link notification in `ip monitor`. */
-export const MONITOR_LINK: LinkView = { linkmode: false, qlen: false };
+export const MONITOR_LINK: LinkView = { linkmode: false, qlen: false, linkLayer: true };
 
 // IFLA_PROTO_DOWN_REASON_VALUE inside IFLA_PROTO_DOWN_REASON.
 const IFLA_PROTO_DOWN_REASON_VALUE = 2;
@@ -93,36 +95,39 @@ export function writeLink(out: IpOutput, message: Uint8Array, links: LinkNames, 
     const group = groupName(u32(tb[IFLA.GROUP]));
     out.any('group', `group ${group} `, group);
   }
-  if (view.qlen && tb[IFLA.TXQLEN]) {
-    // Without IFLA_TXQLEN iproute2 asks the kernel with SIOCGIFTXQLEN; a message alone cannot.
-    const qlen = s32(tb[IFLA.TXQLEN]);
+  if (view.qlen) {
+    // Without IFLA_TXQLEN (IPv6 link messages) iproute2 asks the kernel with SIOCGIFTXQLEN; the
+    // printers ask `links`, which knows it from an ordinary link message.
+    const qlen = tb[IFLA.TXQLEN] ? s32(tb[IFLA.TXQLEN]) : (links.txqlen(ifi.index) ?? 0) | 0;
     if (qlen) out.any('txqlen', `qlen ${qlen}`, qlen);
   }
   if (tb[IFLA.EVENT]) writeLinkEvent(out, u32(tb[IFLA.EVENT]));
 
-  out.nl();
-  const linkType = linkTypeName(ifi.type);
-  out.any('link_type', `    link/${linkType} `, linkType);
-  const address = tb[IFLA.ADDRESS];
-  if (address) {
-    const text = formatLinkAddress(address.data, ifi.type);
-    out.any('address', text, text);
-  }
-  if (tb[IFLA.BROADCAST]) {
-    if (ifi.flags & IFF.POINT_TO_POINT) {
-      out.fp(' peer ');
-      out.field('link_pointtopoint', true);
-    } else {
-      out.fp(' brd ');
+  if (view.linkLayer) {
+    out.nl();
+    const linkType = linkTypeName(ifi.type);
+    out.any('link_type', `    link/${linkType} `, linkType);
+    const address = tb[IFLA.ADDRESS];
+    if (address) {
+      const text = formatLinkAddress(address.data, ifi.type);
+      out.any('address', text, text);
     }
-    const text = formatLinkAddress((tb[IFLA.BROADCAST] as Nlattr).data, ifi.type);
-    out.any('broadcast', text, text);
-  }
-  const perm = tb[IFLA.PERM_ADDRESS];
-  if (perm && (!address || !sameBytes(address.data, perm.data))) {
-    out.fp(' permaddr ');
-    const text = formatLinkAddress(perm.data, ifi.type);
-    out.any('permaddr', text, text);
+    if (tb[IFLA.BROADCAST]) {
+      if (ifi.flags & IFF.POINT_TO_POINT) {
+        out.fp(' peer ');
+        out.field('link_pointtopoint', true);
+      } else {
+        out.fp(' brd ');
+      }
+      const text = formatLinkAddress((tb[IFLA.BROADCAST] as Nlattr).data, ifi.type);
+      out.any('broadcast', text, text);
+    }
+    const perm = tb[IFLA.PERM_ADDRESS];
+    if (perm && (!address || !sameBytes(address.data, perm.data))) {
+      out.fp(' permaddr ');
+      const text = formatLinkAddress(perm.data, ifi.type);
+      out.any('permaddr', text, text);
+    }
   }
 
   if (tb[IFLA.LINK_NETNSID]) {
