@@ -40,6 +40,7 @@ export {
   faultPoint,
   waitPoint,
 } from './fault/fault-injector';
+export * from './iproute';
 export { LockError, LockTimeoutError } from './locking/errors';
 export {
   defaultLockEnv,
