@@ -1,0 +1,55 @@
+/** Output as iproute2 prints it, plain or `-json`, through @rtnlkit/core's iproute printers. */
+import {
+  addrShowJson,
+  type DecodedMessage,
+  type JsonValue,
+  LinkNames,
+  linkShowJson,
+  printAddrShow,
+  printLinkShow,
+  printRouteGet,
+  printRouteShow,
+  routeGetJson,
+  routeShowJson,
+} from '@rtnlkit/core';
+
+export interface Output {
+  readonly json: boolean;
+  readonly pretty: boolean;
+  write(text: string): void;
+}
+
+const bytesOf = (messages: readonly DecodedMessage[]) => messages.map((m) => m.bytes);
+
+/** ip -json prints one array per command, on one line (indented with -pretty). */
+function writeJson(out: Output, value: JsonValue): void {
+  out.write(`${JSON.stringify(value, null, out.pretty ? 4 : undefined)}\n`);
+}
+
+export function printLinks(out: Output, links: readonly DecodedMessage[]): void {
+  if (out.json) writeJson(out, linkShowJson(bytesOf(links)));
+  else out.write(printLinkShow(bytesOf(links)));
+}
+
+export function printAddrs(out: Output, links: readonly DecodedMessage[], addrs: readonly DecodedMessage[]): void {
+  if (out.json) writeJson(out, addrShowJson(bytesOf(links), bytesOf(addrs)));
+  else out.write(printAddrShow(bytesOf(links), bytesOf(addrs)));
+}
+
+/** `ip route show [table T]`: `table` 0 lists every table. */
+export function printRoutes(
+  out: Output,
+  routes: readonly DecodedMessage[],
+  links: readonly DecodedMessage[],
+  table: number,
+): void {
+  const names = LinkNames.fromMessages(bytesOf(links));
+  if (out.json) writeJson(out, routeShowJson(bytesOf(routes), names, { table }));
+  else out.write(printRouteShow(bytesOf(routes), names, { table }));
+}
+
+export function printRouteAnswer(out: Output, route: DecodedMessage, links: readonly DecodedMessage[]): void {
+  const names = LinkNames.fromMessages(bytesOf(links));
+  if (out.json) writeJson(out, [routeGetJson(route.bytes, names)]);
+  else out.write(printRouteGet(route.bytes, names));
+}
