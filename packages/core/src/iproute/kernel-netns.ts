@@ -221,7 +221,7 @@ export const MONITOR_CHANGES: readonly string[] = [
   'link del ifb7',
 ];
 
-/** The `ip` commands (after `ip -n NS`) whose output the printers must reproduce, text and `-json`. */
+/** The `ip` commands (after `ip -n NS`) whose output the printers must reproduce in SETUP's namespace. */
 export const SHOW_COMMANDS: readonly string[] = [
   'link show',
   'address show',
@@ -230,6 +230,19 @@ export const SHOW_COMMANDS: readonly string[] = [
   'route show table 100',
   '-4 route show table all',
   ...GETS.map((a) => `route get ${a}`),
+];
+
+/** The same for SETUP6's namespace. */
+export const SHOW_COMMANDS6: readonly string[] = [
+  'address show',
+  '-4 address show',
+  '-6 address show',
+  '-6 route show',
+  '-6 route show table local',
+  '-6 route show table 100',
+  '-6 route show table all',
+  'route show table all',
+  ...GETS6.map((a) => `route get ${a}`),
 ];
 
 /** One `ip monitor link address route` session and what a netlink socket saw meanwhile. */

@@ -20,7 +20,7 @@ export interface LinkView {
    * `ip link` (iproute2's `do_link`) prints IFLA_LINKMODE (`mode DEFAULT`) and IFLA_IFALIAS
    * (`alias ...`); `ip address` and `ip monitor` do not.
    */
-  readonly linkmode: boolean;
+  readonly ipLink: boolean;
   /** `qlen N`: `ip link` and `ip address` print IFLA_TXQLEN (when not 0), `ip monitor` does not. */
   readonly qlen: boolean;
   /** The `    link/ether ...` line: left out by `ip -4|-6 address` (a family filter). */
@@ -28,11 +28,11 @@ export interface LinkView {
 }
 
 /** `ip link show`. */
-export const LINK_SHOW: LinkView = { linkmode: true, qlen: true, linkLayer: true };
+export const LINK_SHOW: LinkView = { ipLink: true, qlen: true, linkLayer: true };
 /** The link lines of `ip address show`. */
-export const ADDRESS_SHOW_LINK: LinkView = { linkmode: false, qlen: true, linkLayer: true };
+export const ADDRESS_SHOW_LINK: LinkView = { ipLink: false, qlen: true, linkLayer: true };
 /** A link notification in `ip monitor`. */
-export const MONITOR_LINK: LinkView = { linkmode: false, qlen: false, linkLayer: true };
+export const MONITOR_LINK: LinkView = { ipLink: false, qlen: false, linkLayer: true };
 
 // IFLA_PROTO_DOWN_REASON_VALUE inside IFLA_PROTO_DOWN_REASON.
 const IFLA_PROTO_DOWN_REASON_VALUE = 2;
@@ -85,7 +85,7 @@ export function writeLink(out: IpOutput, message: Uint8Array, links: LinkNames, 
     out.any('master', `master ${master} `, master);
   }
   if (tb[IFLA.OPERSTATE]) writeOperstate(out, u8(tb[IFLA.OPERSTATE]));
-  if (view.linkmode && tb[IFLA.LINKMODE]) {
+  if (view.ipLink && tb[IFLA.LINKMODE]) {
     const mode = u8(tb[IFLA.LINKMODE]);
     const modeName = LINKMODE_NAMES[mode];
     if (modeName === undefined) out.any('linkmode_index', `mode ${mode} `, mode);
@@ -140,7 +140,7 @@ export function writeLink(out: IpOutput, message: Uint8Array, links: LinkNames, 
   if (tb[IFLA.NEW_IFINDEX]) out.fp(` new-ifindex ${s32(tb[IFLA.NEW_IFINDEX])}`);
   if (tb[IFLA.PROTO_DOWN]) writeProtoDown(out, tb);
 
-  if (view.linkmode && tb[IFLA.IFALIAS]) {
+  if (view.ipLink && tb[IFLA.IFALIAS]) {
     out.fp('\n    ');
     const alias = str(tb[IFLA.IFALIAS]);
     out.any('ifalias', `alias ${alias}`, alias);

@@ -10,10 +10,11 @@ import { RTM } from '../wire/generated';
 import { IFA, IFA_F } from '../wire/generated/rt-addr';
 import { IFF, IFLA } from '../wire/generated/rt-link';
 import { RTA, RTAX, RTN } from '../wire/generated/rt-route';
-import { addrJson, addrShowJson, linkShowJson, printAddr, printAddrShow, printLinkShow } from './addr';
+import { addrJson, addrShowJson, printAddr, printAddrShow } from './addr';
 import { ShortMessageError } from './attrs';
 import { formatIpv6, formatLinkAddress } from './format';
 import { addr, bytesOf, cacheinfo, link, route, v6 } from './handmade';
+import { SHOW_COMMANDS, SHOW_COMMANDS6 } from './kernel-netns';
 import { linkJson, printLink } from './link';
 import { LinkNames } from './link-names';
 import { IpMonitor, printMonitor } from './monitor';
@@ -29,60 +30,56 @@ import {
   tableName,
   tableNumber,
 } from './names';
-import { printRoute, printRouteGet, printRouteShow, routeGetJson, routeJson, routeShowJson } from './route';
+import { type Dump, replay } from './replay';
+import { printRoute, printRouteGet, printRouteShow, routeGetJson, routeJson } from './route';
 
-interface Fixture {
+interface RecordedNamespace {
   links: string[];
+  links6: string[];
   addrs: string[];
   routes: string[];
   gets: Record<string, string>;
   outputs: Record<string, { text: string; json: unknown }>;
+}
+
+interface Fixture {
+  namespaces: { ipv4: RecordedNamespace; ipv6: RecordedNamespace };
   monitor: { links: string[]; notifications: string[]; output: string };
 }
 
 const fixture = JSON.parse(readFileSync(new URL('./fixtures/kernel-iproute.json', import.meta.url), 'utf8')) as Fixture;
 const bytes = (hex: string) => new Uint8Array(Buffer.from(hex, 'hex'));
-const links = fixture.links.map(bytes);
-const addrs = fixture.addrs.map(bytes);
-const routes = fixture.routes.map(bytes);
-const names = LinkNames.fromMessages(links);
 
-/** What the printers give for one recorded `ip` command. */
-function replay(command: string): { text: string; json: unknown } {
-  if (command === 'link show') return { text: printLinkShow(links), json: linkShowJson(links) };
-  if (command === 'address show') return { text: printAddrShow(links, addrs), json: addrShowJson(links, addrs) };
-  const get = /^route get (.+)$/.exec(command);
-  if (get) {
-    const answer = bytes(fixture.gets[get[1] as string] as string);
-    return { text: printRouteGet(answer, names), json: [routeGetJson(answer, names)] };
-  }
-  const filters: Record<string, { table?: number; family?: number }> = {
-    'route show': {},
-    'route show table local': { table: RT_TABLE.LOCAL },
-    'route show table 100': { table: 100 },
-    '-4 route show table all': { table: 0, family: AF.INET },
+function dumpOf(recorded: RecordedNamespace): Dump {
+  return {
+    links: recorded.links.map(bytes),
+    links6: recorded.links6.map(bytes),
+    addrs: recorded.addrs.map(bytes),
+    routes: recorded.routes.map(bytes),
+    gets: new Map(Object.entries(recorded.gets).map(([a, m]) => [a, bytes(m)])),
   };
-  const filter = filters[command];
-  if (!filter) throw new Error(`no printer for ${command}`);
-  return { text: printRouteShow(routes, names, filter), json: routeShowJson(routes, names, filter) };
 }
 
+const recorded = Object.entries(fixture.namespaces).flatMap(([name, ns]) =>
+  Object.entries(ns.outputs).map(([command, output]) => [name, command, dumpOf(ns), output] as const),
+);
+
 describe('recorded kernel messages give what the recorded ip printed', () => {
-  it('the recording covers every command', () => {
-    expect(Object.keys(fixture.outputs)).toHaveLength(12);
-    expect(links).toHaveLength(9);
+  it('the recording covers every command of both namespaces', () => {
+    expect(Object.keys(fixture.namespaces.ipv4.outputs)).toEqual(SHOW_COMMANDS);
+    expect(Object.keys(fixture.namespaces.ipv6.outputs)).toEqual(SHOW_COMMANDS6);
   });
 
-  it.each(Object.keys(fixture.outputs))('ip %s', (command) => {
-    const recorded = fixture.outputs[command] as { text: string; json: unknown };
-    const printed = replay(command);
-    expect(printed.text.split('\n')).toEqual(recorded.text.split('\n'));
-    expect(printed.json).toEqual(recorded.json);
+  it.each(recorded)('%s: ip %s', (_name, command, dump, output) => {
+    const printed = replay(dump, command);
+    expect(printed.text.split('\n')).toEqual(output.text.split('\n'));
+    expect(printed.json).toEqual(output.json);
   });
 
   it('ip monitor link address route', () => {
     const monitor = new IpMonitor(LinkNames.fromMessages(fixture.monitor.links.map(bytes)));
     const printed = fixture.monitor.notifications.map((n) => monitor.print(bytes(n))).join('');
+    expect(fixture.monitor.notifications.length).toBeGreaterThan(15);
     expect(printed.split('\n')).toEqual(fixture.monitor.output.split('\n'));
   });
 });
