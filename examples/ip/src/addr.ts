@@ -1,5 +1,15 @@
 /** `ip addr show|add|del`, built as iproute2's ipaddress.c builds its requests. */
-import { AF, encodeIfAddrMsg, IFA, NLM_F, RT_SCOPE, RTM, scopeNumber } from '@rtnlkit/core';
+import {
+  AF,
+  decodeIfInfoMsg,
+  encodeIfAddrMsg,
+  IFA,
+  NLM_F,
+  NLMSG_HDRLEN,
+  RT_SCOPE,
+  RTM,
+  scopeNumber,
+} from '@rtnlkit/core';
 import { IpError } from './errors';
 import { type Output, printAddrs } from './print';
 import type { Session } from './session';
@@ -26,10 +36,11 @@ export async function addr(session: Session, command: string, words: Words, out:
 async function show(session: Session, words: Words, out: Output): Promise<void> {
   let dev: string | undefined;
   for (let w = words.next(); w !== undefined; w = words.next()) dev = w === 'dev' ? words.value('dev') : w;
-  let links = await session.links();
+  const all = await session.links();
+  let shown = all;
   if (dev !== undefined) {
     const index = await session.ifindex(dev);
-    links = links.filter((m) => new DataView(m.bytes.buffer, m.bytes.byteOffset).getInt32(20, true) === index);
+    shown = shown.filter((m) => decodeIfInfoMsg(m.bytes, NLMSG_HDRLEN).index === index);
   }
   const addrs = await session.call(
     session
@@ -37,7 +48,7 @@ async function show(session: Session, words: Words, out: Output): Promise<void> 
       .bytes(encodeIfAddrMsg({ family: AF.INET }))
       .finish(),
   );
-  printAddrs(out, links, addrs);
+  printAddrs(out, shown, all, addrs);
 }
 
 function ipv4(address: string): Uint8Array {

@@ -1,5 +1,16 @@
 /** `ip link show|add|del|set`, built as iproute2's iplink.c builds its requests. */
-import { AF, encodeIfInfoMsg, IFF, IFLA, IFLA_INFO, NLM_F, type NlMsgBuilder, RTM } from '@rtnlkit/core';
+import {
+  AF,
+  decodeIfInfoMsg,
+  encodeIfInfoMsg,
+  IFF,
+  IFLA,
+  IFLA_INFO,
+  NLM_F,
+  NLMSG_HDRLEN,
+  type NlMsgBuilder,
+  RTM,
+} from '@rtnlkit/core';
 import { VETH_INFO_PEER } from '@rtnlkit/subsystems';
 import { IpError } from './errors';
 import { type Output, printLinks } from './print';
@@ -33,14 +44,14 @@ async function show(session: Session, words: Words, out: Output): Promise<void> 
     else if (w === 'dev') dev = words.value('dev');
     else dev = w;
   }
-  let links = await session.links();
+  const all = await session.links();
+  let shown = all;
   if (dev !== undefined) {
     const index = await session.ifindex(dev);
-    links = links.filter((m) => new DataView(m.bytes.buffer, m.bytes.byteOffset).getInt32(20, true) === index);
+    shown = shown.filter((m) => decodeIfInfoMsg(m.bytes, NLMSG_HDRLEN).index === index);
   }
-  if (upOnly)
-    links = links.filter((m) => new DataView(m.bytes.buffer, m.bytes.byteOffset).getUint32(24, true) & IFF.UP);
-  printLinks(out, links);
+  if (upOnly) shown = shown.filter((m) => decodeIfInfoMsg(m.bytes, NLMSG_HDRLEN).flags & IFF.UP);
+  printLinks(out, shown, all);
 }
 
 interface LinkRequest {

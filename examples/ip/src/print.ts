@@ -4,9 +4,9 @@ import {
   type DecodedMessage,
   type JsonValue,
   LinkNames,
-  linkShowJson,
+  linkJson,
   printAddrShow,
-  printLinkShow,
+  printLink,
   printRouteGet,
   printRouteShow,
   routeGetJson,
@@ -26,14 +26,27 @@ function writeJson(out: Output, value: JsonValue): void {
   out.write(`${JSON.stringify(value, null, out.pretty ? 4 : undefined)}\n`);
 }
 
-export function printLinks(out: Output, links: readonly DecodedMessage[]): void {
-  if (out.json) writeJson(out, linkShowJson(bytesOf(links)));
-  else out.write(printLinkShow(bytesOf(links)));
+/** `ip link show`: the `shown` links, named from `all` (a master or peer may not be shown). */
+export function printLinks(out: Output, shown: readonly DecodedMessage[], all: readonly DecodedMessage[]): void {
+  const names = LinkNames.fromMessages(bytesOf(all));
+  if (out.json)
+    writeJson(
+      out,
+      shown.map((l) => linkJson(l.bytes, names)),
+    );
+  else out.write(shown.map((l) => printLink(l.bytes, names)).join(''));
 }
 
-export function printAddrs(out: Output, links: readonly DecodedMessage[], addrs: readonly DecodedMessage[]): void {
-  if (out.json) writeJson(out, addrShowJson(bytesOf(links), bytesOf(addrs)));
-  else out.write(printAddrShow(bytesOf(links), bytesOf(addrs)));
+/** `ip address show`: the `shown` links with their addresses, named from `all`. */
+export function printAddrs(
+  out: Output,
+  shown: readonly DecodedMessage[],
+  all: readonly DecodedMessage[],
+  addrs: readonly DecodedMessage[],
+): void {
+  const options = { names: LinkNames.fromMessages(bytesOf(all)) };
+  if (out.json) writeJson(out, addrShowJson(bytesOf(shown), bytesOf(addrs), options));
+  else out.write(printAddrShow(bytesOf(shown), bytesOf(addrs), options));
 }
 
 /** `ip route show [table T]`: `table` 0 lists every table. */
