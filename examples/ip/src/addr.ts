@@ -35,7 +35,7 @@ export async function addr(session: Session, command: string, words: Words, out:
 
 async function show(session: Session, words: Words, out: Output): Promise<void> {
   let dev: string | undefined;
-  for (let w = words.next(); w !== undefined; w = words.next()) dev = w === 'dev' ? words.value('dev') : w;
+  for (let w = words.next(); w !== undefined; w = words.next()) dev = w === 'dev' ? words.value() : w;
   const all = await session.links();
   let shown = all;
   if (dev !== undefined) {
@@ -67,20 +67,20 @@ async function modify(session: Session, words: Words, type: number): Promise<voi
   for (let w = words.next(); w !== undefined; w = words.next()) {
     switch (w) {
       case 'dev':
-        dev = words.value('dev');
+        dev = words.value();
         break;
       case 'peer':
-        peer = parsePrefix(words.value('peer'));
+        peer = parsePrefix(words.value());
         break;
       case 'broadcast':
       case 'brd':
-        broadcast = words.value('broadcast');
+        broadcast = words.value();
         break;
       case 'label':
-        label = words.value('label');
+        label = words.value();
         break;
       case 'scope': {
-        const name = words.value('scope');
+        const name = words.value();
         const value = scopeNumber(name);
         if (value === undefined) throw new IpError(`Error: argument "${name}" is wrong: invalid scope value.`);
         scope = value;
@@ -94,7 +94,7 @@ async function modify(session: Session, words: Words, type: number): Promise<voi
         metric = words.int('metric');
         break;
       case 'local':
-        local = parsePrefix(words.value('local'));
+        local = parsePrefix(words.value());
         break;
       default:
         if (local !== undefined) throw new IpError(`Garbage instead of arguments "${w} ...". Try "ip address help".`);

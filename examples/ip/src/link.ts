@@ -41,7 +41,7 @@ async function show(session: Session, words: Words, out: Output): Promise<void> 
   let upOnly = false;
   for (let w = words.next(); w !== undefined; w = words.next()) {
     if (w === 'up') upOnly = true;
-    else if (w === 'dev') dev = words.value('dev');
+    else if (w === 'dev') dev = words.value();
     else dev = w;
   }
   const all = await session.links();
@@ -72,10 +72,10 @@ async function modify(session: Session, words: Words, mode: 'add' | 'set'): Prom
         req.up = w === 'up';
         break;
       case 'name':
-        req.name = words.value('name');
+        req.name = words.value();
         break;
       case 'dev':
-        dev = words.value('dev');
+        dev = words.value();
         break;
       case 'mtu': {
         const mtu = words.int('mtu');
@@ -90,12 +90,12 @@ async function modify(session: Session, words: Words, mode: 'add' | 'set'): Prom
         break;
       }
       case 'address': {
-        const mac = parseMac(words.value('address'));
+        const mac = parseMac(words.value());
         req.attrs.push((b) => b.attr(IFLA.ADDRESS, mac));
         break;
       }
       case 'master': {
-        const master = await session.ifindex(words.value('master'));
+        const master = await session.ifindex(words.value());
         req.attrs.push((b) => b.u32(IFLA.MASTER, master));
         break;
       }
@@ -103,17 +103,17 @@ async function modify(session: Session, words: Words, mode: 'add' | 'set'): Prom
         req.attrs.push((b) => b.u32(IFLA.MASTER, 0));
         break;
       case 'link': {
-        const lower = await session.ifindex(words.value('link'));
+        const lower = await session.ifindex(words.value());
         req.attrs.push((b) => b.u32(IFLA.LINK, lower));
         break;
       }
       case 'type':
-        req.kind = words.value('type');
+        req.kind = words.value();
         // What follows `type` belongs to the kind; the only one understood here is veth's peer.
         if (req.kind === 'veth' && words.peek() === 'peer') {
           words.next();
           if (words.next() !== 'name') throw new IpError('Error: argument "peer" needs "name NAME".');
-          req.peer = words.value('name');
+          req.peer = words.value();
         }
         if (!words.done) throw new IpError(`Garbage instead of arguments "${words.peek()} ...". Try "ip link help".`);
         break;
@@ -154,7 +154,7 @@ async function modify(session: Session, words: Words, mode: 'add' | 'set'): Prom
 
 async function del(session: Session, words: Words): Promise<void> {
   let dev: string | undefined;
-  for (let w = words.next(); w !== undefined; w = words.next()) dev = w === 'dev' ? words.value('dev') : w;
+  for (let w = words.next(); w !== undefined; w = words.next()) dev = w === 'dev' ? words.value() : w;
   if (dev === undefined) throw new IpError('Not enough information: "dev" argument is required.');
   const index = await session.ifindex(dev);
   await session.call(

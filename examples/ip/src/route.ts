@@ -50,7 +50,7 @@ function tableId(name: string): number {
 async function show(session: Session, words: Words, out: Output): Promise<void> {
   let table: number = RT_TABLE.MAIN;
   for (let w = words.next(); w !== undefined; w = words.next()) {
-    if (w === 'table') table = tableId(words.value('table'));
+    if (w === 'table') table = tableId(words.value());
     else throw new IpError(`Garbage instead of arguments "${w} ...". Try "ip route help".`);
   }
   const routes = await session.call(
@@ -82,14 +82,14 @@ async function modify(session: Session, words: Words, type: number, flags: numbe
   for (let w = words.next(); w !== undefined; w = words.next()) {
     switch (w) {
       case 'via':
-        gw = parsePrefix(words.value('via')).address;
+        gw = parsePrefix(words.value()).address;
         break;
       case 'dev':
       case 'oif':
-        dev = await session.ifindex(words.value('dev'));
+        dev = await session.ifindex(words.value());
         break;
       case 'table': {
-        const name = words.value('table');
+        const name = words.value();
         const id = name === 'all' ? undefined : tableNumber(name);
         if (id === undefined) throw new IpError(`Error: argument "${name}" is wrong: "table" value is invalid`);
         table = id;
@@ -101,17 +101,17 @@ async function modify(session: Session, words: Words, type: number, flags: numbe
         metric = words.int('metric');
         break;
       case 'src':
-        src = parsePrefix(words.value('src')).address;
+        src = parsePrefix(words.value()).address;
         break;
       case 'scope': {
-        const name = words.value('scope');
+        const name = words.value();
         scope = scopeNumber(name);
         if (scope === undefined) throw new IpError(`Error: argument "${name}" is wrong: invalid "scope" value`);
         break;
       }
       case 'proto':
       case 'protocol': {
-        const name = words.value('proto');
+        const name = words.value();
         proto = protocolNumber(name);
         if (proto === undefined) throw new IpError(`Error: argument "${name}" is wrong: "protocol" value is invalid`);
         break;
@@ -120,8 +120,8 @@ async function modify(session: Session, words: Words, type: number, flags: numbe
         const nh: Nexthop = { weight: 1 };
         while (!words.done && words.peek() !== 'nexthop') {
           const k = words.next();
-          if (k === 'via') nh.gw = parsePrefix(words.value('via')).address;
-          else if (k === 'dev') nh.dev = await session.ifindex(words.value('dev'));
+          if (k === 'via') nh.gw = parsePrefix(words.value()).address;
+          else if (k === 'dev') nh.dev = await session.ifindex(words.value());
           else if (k === 'weight') nh.weight = words.int('weight', 256);
           else throw new IpError(`Error: argument "${k}" is wrong: unknown nexthop argument`);
         }
@@ -198,7 +198,7 @@ async function modify(session: Session, words: Words, type: number, flags: numbe
 async function get(session: Session, words: Words, out: Output): Promise<void> {
   const target = words.next();
   if (target === undefined) throw new IpError('Error: an address is required.');
-  const { address } = parsePrefix(target === 'to' ? words.value('to') : target);
+  const { address } = parsePrefix(target === 'to' ? words.value() : target);
   const b = session.builder(RTM.GETROUTE, 0);
   b.bytes(encodeRtMsg({ family: AF.INET, dstLen: 32 }));
   b.ipv4(RTA.DST, address);

@@ -23,6 +23,6 @@ describe('reading ip arguments', () => {
     expect(w.next()).toBe('qlen');
     expect(() => w.int('qlen')).toThrow('Error: argument "many" is wrong: Invalid "qlen" value');
     expect(w.done).toBe(true);
-    expect(() => new Words([]).value('dev')).toThrow('Command line is not complete');
+    expect(() => new Words([]).value()).toThrow('Command line is not complete');
   });
 });

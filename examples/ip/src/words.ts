@@ -19,15 +19,15 @@ export class Words {
     return word;
   }
 
-  /** The argument of `keyword`; a usage error when it is missing. */
-  value(keyword: string): string {
+  /** The next word, as the argument of the keyword before it; a usage error when there is none. */
+  value(): string {
     const word = this.next();
     if (word === undefined) throw new IpError(`Command line is not complete. Try option "help"`);
     return word;
   }
 
   int(keyword: string, max = 0xffffffff): number {
-    const word = this.value(keyword);
+    const word = this.value();
     const n = Number(word);
     if (!/^\d+$/.test(word) || n > max)
       throw new IpError(`Error: argument "${word}" is wrong: Invalid "${keyword}" value`);

@@ -26,8 +26,6 @@ export {
   type StreamServeOptions,
   serveNetlinkStream,
 } from './adapters/stream';
-/** A message as the stream client hands it out (NLMSG_ERROR and NLMSG_DONE fields spelled out). */
-export type { DecodedMessage } from './testing/messages';
 export { Errno, ErrnoError, type ErrnoName, errnoName } from './errno';
 export {
   FAULT_ERRNO,
@@ -125,6 +123,8 @@ export {
   type Waitable,
 } from './task/task';
 export { describeWaits, findWaitCycle, type WaitEdge } from './task/wait-for';
+/** A message as the stream client hands it out (NLMSG_ERROR and NLMSG_DONE fields spelled out). */
+export type { DecodedMessage } from './testing/messages';
 export { type CancelTimer, type Clock, RealClock, realClock } from './time/clock';
 export { CostModel, type CostName, type CostSpec, defaultCosts } from './time/cost-model';
 export { SeededRandom } from './time/random';
