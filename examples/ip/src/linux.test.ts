@@ -21,11 +21,13 @@ import { runIp } from './ip';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const ns = `rtnlkit-ipcmp-${process.pid}`;
-const canNetns =
-  process.getuid?.() === 0 && spawnSync('ip', ['netns', 'add', ns]).status === 0 && (cleanupLater(), true);
-function cleanupLater(): void {
+/** Root can make the namespace; it is deleted after the tests, and at exit whatever happens. */
+function makeNetns(): boolean {
+  if (process.getuid?.() !== 0 || spawnSync('ip', ['netns', 'add', ns]).status !== 0) return false;
   process.once('exit', () => spawnSync('ip', ['netns', 'del', ns]));
+  return true;
 }
+const canNetns = makeNetns();
 
 const SCRIPT: readonly string[] = [
   'link add br0 type bridge',
