@@ -118,57 +118,76 @@ function normalise(text: string, json: boolean): string {
     .replace(/([0-9a-f]{2}:){5}[0-9a-f]{2}/g, mac);
 }
 
-let server: ChildProcess | undefined;
-let dir = '';
+const STRATEGIES = ['global', 'elided', 'elided-pernet', 'finegrained'] as const;
 
-beforeAll(async () => {
-  if (!canNetns) return;
-  dir = mkdtempSync(join(tmpdir(), 'rtnlkit-ipcmp-'));
-  socket = join(dir, 'rtnl.sock');
+/** Runs the script, waits for linkwatch to settle (carrier, operstate), then every show. */
+async function run(ip: (command: string) => Result | Promise<Result>): Promise<Map<string, Result>> {
+  const results = new Map<string, Result>();
+  for (const command of SCRIPT) results.set(command, await ip(command));
+  await new Promise((r) => setTimeout(r, 1500));
+  for (const show of SHOWS) for (const command of [show, `-json ${show}`]) results.set(command, await ip(command));
+  return results;
+}
+
+/** A netlink-server process under `strategy`; resolves once it listens. */
+async function startServer(strategy: string): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(root, 'examples/netlink-server/src/main.ts'), '--socket', socket],
+    ['--import', 'tsx', join(root, 'examples/netlink-server/src/main.ts'), '--socket', socket, '--strategy', strategy],
     { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
   );
-  server = child;
   await new Promise<void>((resolve, reject) => {
     child.stdout?.on('data', (d: Buffer) => {
       if (d.toString().includes('rtnlkit-server:')) resolve();
     });
     child.on('exit', (code) => reject(new Error(`the server exited (${code})`)));
   });
+  return child;
+}
+
+let dir = '';
+let onLinux = new Map<string, Result>();
+
+beforeAll(async () => {
+  if (!canNetns) return;
+  dir = mkdtempSync(join(tmpdir(), 'rtnlkit-ipcmp-'));
+  socket = join(dir, 'rtnl.sock');
+  onLinux = await run(linux);
 }, 60_000);
 
 afterAll(() => {
-  server?.kill('SIGTERM');
   if (canNetns) spawnSync('ip', ['netns', 'del', ns]);
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe.skipIf(!canNetns)('ip on rtnlkit against ip on Linux (root: a network namespace)', () => {
-  it('every command answers alike; every show prints alike, plain and -json', async () => {
-    const differences: string[] = [];
-    for (const command of SCRIPT) {
-      const [a, b] = [linux(command), await rtnlkit(command)];
-      if (a.code !== b.code || a.stderr !== b.stderr)
-        differences.push(
-          `${command}: Linux ${a.code} ${JSON.stringify(a.stderr)}, rtnlkit ${b.code} ${JSON.stringify(b.stderr)}`,
-        );
-    }
-    // linkwatch: let carrier and operstate changes settle on both sides.
-    await new Promise((r) => setTimeout(r, 1500));
-    let compared = 0;
-    for (const show of SHOWS)
-      for (const json of [false, true]) {
-        const command = json ? `-json ${show}` : show;
-        const [a, b] = [linux(command), await rtnlkit(command)];
-        compared += 1;
-        const [na, nb] = [normalise(a.stdout, json), normalise(b.stdout, json)];
-        if (a.code !== b.code || na !== nb) differences.push(`${command}:\n--- Linux\n${na}\n--- rtnlkit\n${nb}`);
+  it.each(STRATEGIES)(
+    'under %s: every command answers alike; every show prints alike, plain and -json',
+    async (strategy) => {
+      const server = await startServer(strategy);
+      let onRtnlkit: Map<string, Result>;
+      try {
+        onRtnlkit = await run(rtnlkit);
+      } finally {
+        const exited = new Promise((resolve) => server.once('exit', resolve));
+        server.kill('SIGTERM');
+        await exited;
       }
-    console.log(
-      `ip on Linux and on rtnlkit: ${SCRIPT.length} commands and ${compared} shows compared, ${differences.length} differences`,
-    );
-    expect(differences).toEqual([]);
-  }, 120_000);
+      const differences: string[] = [];
+      for (const [command, a] of onLinux) {
+        const b = onRtnlkit.get(command) as Result;
+        const json = command.startsWith('-json');
+        const [na, nb] = [normalise(a.stdout, json), normalise(b.stdout, json)];
+        if (a.code !== b.code || a.stderr !== b.stderr || na !== nb)
+          differences.push(
+            `${command}: Linux exit ${a.code} ${JSON.stringify(a.stderr)}\n${na}\n--- rtnlkit exit ${b.code} ${JSON.stringify(b.stderr)}\n${nb}`,
+          );
+      }
+      console.log(
+        `ip on Linux and on rtnlkit (${strategy}): ${SCRIPT.length} commands and ${SHOWS.length * 2} shows compared, ${differences.length} differences`,
+      );
+      expect(differences).toEqual([]);
+    },
+    120_000,
+  );
 });
