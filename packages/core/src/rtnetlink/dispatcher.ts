@@ -39,7 +39,7 @@ export async function netlinkRcvSkb(
       if (err === DUMP_STARTED) continue;
     }
     if (header.flags & NLM_F.ACK || err !== 0) {
-      socket.deliverReply(buildAck(msg.bytes, header, socket.portId, err, extack, socket));
+      socket.deliverUnicast(buildAck(msg.bytes, header, socket.portId, err, extack, socket));
     }
   }
 }
@@ -161,7 +161,7 @@ class Request extends RequestContext implements DoitRequest {
   }
 
   reply(message: Uint8Array): void {
-    this.socket.deliverReply(message);
+    this.socket.deliverUnicast(message);
   }
 
   notify(group: number, message: Uint8Array): void {

@@ -107,7 +107,7 @@ export class DumpRun extends RequestContext implements DumpCallback {
     if (this.doneErrno > 0) this.doneErrno = await this.runDumpit(task);
     if (this.finished) return; // the socket was closed meanwhile
     if (this.doneErrno > 0 || this.buffer.free < DONE_SIZE) {
-      this.socket.deliverReply(this.buffer.datagram());
+      this.socket.deliverDump(this.buffer.datagram());
       return;
     }
     const done = buildDone(
@@ -120,7 +120,7 @@ export class DumpRun extends RequestContext implements DumpCallback {
     );
     this.markConsistency(done);
     this.buffer.append(done);
-    this.socket.deliverReply(this.buffer.datagram());
+    this.socket.deliverDump(this.buffer.datagram());
     this.finish();
   }
 

@@ -154,8 +154,7 @@ export class Rtnetlink implements StrategyHost, FaultHost {
     if (echoTo !== undefined) {
       const requester = this.sockets.get(echoTo);
       if (requester) {
-        requester.deliverReply(message);
-        delivered += 1;
+        if (requester.deliverUnicast(message)) delivered += 1;
       }
     }
     return delivered;

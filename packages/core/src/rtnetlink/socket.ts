@@ -2,10 +2,13 @@
  * A user-space netlink socket (NETLINK_ROUTE) bound to one rtnlkit instance: a port id, a network
  * namespace, credentials, options, multicast groups and a bounded receive queue of datagrams.
  *
- * Replies to the socket's own requests are always queued; multicast notifications are dropped
- * when the queue is over `rcvbuf`, and the next `recv()` then fails once with ENOBUFS (unless
- * NETLINK_NO_ENOBUFS), as the kernel's `netlink_overrun` makes it. A dump produces one buffer per
- * pass; the next pass runs when the reader has drained the queue to half of `rcvbuf`.
+ * A full queue drops what the kernel drops: a multicast notification that does not fit, and a
+ * reply or ACK to the socket's own request (`netlink_unicast(..., MSG_DONTWAIT)` from the kernel
+ * socket) once the queue is over `rcvbuf`. Either is `netlink_overrun`: the next `recv()` fails
+ * once with ENOBUFS and the socket is congested (NETLINK_S_CONGESTED), so that nothing more is
+ * queued until a read leaves the queue empty; with NETLINK_NO_ENOBUFS only the message is lost.
+ * Dump parts are never dropped: a dump produces one buffer per pass, and the next pass runs when
+ * the reader has drained the queue to half of `rcvbuf`.
  */
 import { Errno, ErrnoError } from '../errno';
 import type { Net } from '../net/net';
@@ -70,6 +73,8 @@ export class NetlinkSocket {
   private head = 0;
   private queuedBytes = 0;
   private overrun = false;
+  /** NETLINK_S_CONGESTED: set by an overrun, cleared by a read that leaves the queue empty. */
+  private congested = false;
   private closed = false;
   private readonly readers: (() => void)[] = [];
   /** Serialises dump passes (`nlk->cb_mutex`). */
@@ -122,7 +127,10 @@ export class NetlinkSocket {
       options.signal?.throwIfAborted();
       if (this.overrun) {
         this.overrun = false;
-        if (!this.noEnobufs) throw new ErrnoError(Errno.ENOBUFS);
+        if (!this.noEnobufs) {
+          this.rcvWake();
+          throw new ErrnoError(Errno.ENOBUFS);
+        }
       }
       let datagram = this.take();
       if (datagram === undefined && this.dump) {
@@ -217,23 +225,45 @@ export class NetlinkSocket {
     while (!this.closed) yield await this.recv();
   }
 
-  /** Queues a reply to this socket's own request: never dropped. */
-  deliverReply(datagram: Uint8Array): void {
+  /** Queues a part of this socket's dump (`__netlink_sendskb`): never dropped. */
+  deliverDump(datagram: Uint8Array): void {
     if (this.closed) return;
     this.enqueue(datagram);
   }
 
-  /** Queues a multicast notification; false (and ENOBUFS pending) when the queue is full. */
-  deliverMulticast(datagram: Uint8Array): boolean {
+  /**
+   * Queues a reply or ACK to this socket's own request (`netlink_unicast` with MSG_DONTWAIT):
+   * false, and an overrun, when the queue is already over `rcvbuf` or the socket is congested.
+   */
+  deliverUnicast(datagram: Uint8Array): boolean {
     if (this.closed) return false;
-    if (this.queuedBytes + datagram.length > this.rcvbuf) {
-      this.stats.dropped += 1;
-      if (!this.noEnobufs) this.overrun = true;
-      this.wakeReaders();
-      return false;
-    }
+    if (this.congested || this.queuedBytes > this.rcvbuf) return this.overrunNow();
     this.enqueue(datagram);
     return true;
+  }
+
+  /** Queues a multicast notification; false, and an overrun, when it does not fit or the socket is congested. */
+  deliverMulticast(datagram: Uint8Array): boolean {
+    if (this.closed) return false;
+    if (this.congested || this.queuedBytes + datagram.length > this.rcvbuf) return this.overrunNow();
+    this.enqueue(datagram);
+    return true;
+  }
+
+  /** `netlink_overrun()`: counts the drop; unless NETLINK_NO_ENOBUFS, congests and reports ENOBUFS once. */
+  private overrunNow(): false {
+    this.stats.dropped += 1;
+    if (!this.noEnobufs && !this.congested) {
+      this.congested = true;
+      this.overrun = true;
+    }
+    this.wakeReaders();
+    return false;
+  }
+
+  /** `netlink_rcv_wake()`: after a read, an empty queue ends the congestion. */
+  private rcvWake(): void {
+    if (this.pending === 0) this.congested = false;
   }
 
   /**
@@ -266,6 +296,7 @@ export class NetlinkSocket {
     this.queue[this.head] = undefined as unknown as Uint8Array;
     this.head += 1;
     this.queuedBytes -= datagram.length;
+    this.rcvWake();
     if (this.head > 1024 && this.head * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.head);
       this.head = 0;
