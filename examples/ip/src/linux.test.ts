@@ -114,7 +114,7 @@ function normalise(text: string, json: boolean): string {
   return text
     .replace(/ qdisc \S+/g, '')
     .replace(/\n {4}inet6 [^\n]*\n {7}valid_lft[^\n]*/g, '')
-    .replace(/^(local |multicast |broadcast )?[0-9a-f]*:[0-9a-f:]*(\/\d+)? [^\n]*\n/gm, '')
+    .replace(/^(local |multicast |broadcast )?[0-9a-f]*:[0-9a-f]*:[0-9a-f:]*(\/\d+)? [^\n]*\n/gm, '')
     .replace(/([0-9a-f]{2}:){5}[0-9a-f]{2}/g, mac);
 }
 
