@@ -9,7 +9,8 @@
  * - rtnlkit models no qdiscs (no IFLA_QDISC): ` qdisc X` and the `qdisc` key are dropped;
  * - rtnlkit models no IPv6: Linux's link-local `inet6` addresses and its IPv6 routes (which
  *   `route show table all` lists) are dropped.
- * Needs root (a network namespace); skips, saying why, otherwise.
+ * Needs root (a network namespace, made and always deleted by scripts/bench/with-netns); skips,
+ * saying why, otherwise.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,17 +18,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canCreateNetns, withNetns } from '../../../scripts/bench/with-netns';
 import { runIp } from './ip';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const ns = `rtnlkit-ipcmp-${process.pid}`;
-/** Root can make the namespace; it is deleted after the tests, and at exit whatever happens. */
-function makeNetns(): boolean {
-  if (process.getuid?.() !== 0 || spawnSync('ip', ['netns', 'add', ns]).status !== 0) return false;
-  process.once('exit', () => spawnSync('ip', ['netns', 'del', ns]));
-  return true;
-}
-const canNetns = makeNetns();
+const canNetns = canCreateNetns();
 
 const SCRIPT: readonly string[] = [
   'link add br0 type bridge',
@@ -152,11 +148,10 @@ beforeAll(async () => {
   if (!canNetns) return;
   dir = mkdtempSync(join(tmpdir(), 'rtnlkit-ipcmp-'));
   socket = join(dir, 'rtnl.sock');
-  onLinux = await run(linux);
+  onLinux = await withNetns(ns, [], () => run(linux));
 }, 60_000);
 
 afterAll(() => {
-  if (canNetns) spawnSync('ip', ['netns', 'del', ns]);
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

@@ -8,7 +8,8 @@
  * - rtnlkit models no qdiscs: ` qdisc X` is dropped;
  * - rtnlkit models no IPv6: Linux's link-local addresses and IPv6 routes are dropped.
  * The changes are spaced (longer after a carrier change, which Linux announces from linkwatch up
- * to a second later) so that both sides have settled before the next one. Needs root.
+ *  to a second later) so that both sides have settled before the next one. Needs root (a network
+ * namespace, made and always deleted by scripts/bench/with-netns).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,24 +17,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { canCreateNetns, withNetns } from '../../../scripts/bench/with-netns';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const ns = `rtnlkit-moncmp-${process.pid}`;
 
-/** Root can make the namespace; it is deleted after the test, and at exit whatever happens. */
-function makeNetns(): boolean {
-  if (process.getuid?.() !== 0 || spawnSync('ip', ['netns', 'add', ns]).status !== 0) return false;
-  process.once('exit', () => spawnSync('ip', ['netns', 'del', ns]));
-  return true;
-}
-const canNetns = makeNetns();
+const canNetns = canCreateNetns();
 const dir = mkdtempSync(join(tmpdir(), 'rtnlkit-moncmp-'));
 const socket = join(dir, 'rtnl.sock');
 const children = new Set<ChildProcess>();
 
 afterAll(() => {
   for (const child of children) child.kill('SIGKILL');
-  if (canNetns) spawnSync('ip', ['netns', 'del', ns]);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -103,13 +98,15 @@ describe.skipIf(!canNetns)('this monitor against ip monitor on Linux (root: a ne
   it('prints the same notifications in the same order for the same changes', async () => {
     // Linux.
     const onLinux = { text: '' };
-    const linuxMonitor = start('ip', ['netns', 'exec', ns, 'ip', 'monitor', 'link', 'address', 'route'], onLinux);
-    await sleep(500);
-    for (const [change, settle] of CHANGES) {
-      expect(spawnSync('ip', ['netns', 'exec', ns, 'ip', ...change.split(' ')]).status, change).toBe(0);
-      await sleep(settle);
-    }
-    await stop(linuxMonitor);
+    await withNetns(ns, [], async () => {
+      const linuxMonitor = start('ip', ['netns', 'exec', ns, 'ip', 'monitor', 'link', 'address', 'route'], onLinux);
+      await sleep(500);
+      for (const [change, settle] of CHANGES) {
+        expect(spawnSync('ip', ['netns', 'exec', ns, 'ip', ...change.split(' ')]).status, change).toBe(0);
+        await sleep(settle);
+      }
+      await stop(linuxMonitor);
+    });
 
     // rtnlkit.
     const [node, serverArgs] = example('netlink-server');

@@ -33,17 +33,26 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 
 const looksLikeFile = (value: string) => /[\\/]/.test(value) || /\.(m?js|cjs|m?ts)$/.test(value);
 
-/** A scenario file exports `default`, `scenario` or `scenarios` (one scenario or a list). */
-async function loadScenarioFile(file: string): Promise<CompareScenario[]> {
+/** Imports a module the user names by path; a failure's message hints at a loader for TypeScript. */
+async function importUserModule(file: string): Promise<Record<string, unknown>> {
   const path = isAbsolute(file) ? file : resolve(process.cwd(), file);
-  let module: Record<string, unknown>;
   try {
-    module = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+    return (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   } catch (error) {
     const hint = /\.m?ts$/.test(file)
       ? ' (a TypeScript file needs a loader: run `node --import tsx $(which rtnlkit) compare …`, or compile it)'
       : '';
-    throw new Error(`cannot load scenario file ${file}: ${(error as Error).message}${hint}`);
+    throw new Error(`${(error as Error).message}${hint}`);
+  }
+}
+
+/** A scenario file exports `default`, `scenario` or `scenarios` (one scenario or a list). */
+async function loadScenarioFile(file: string): Promise<CompareScenario[]> {
+  let module: Record<string, unknown>;
+  try {
+    module = await importUserModule(file);
+  } catch (error) {
+    throw new Error(`cannot load scenario file ${file}: ${(error as Error).message}`);
   }
   const found = module.default ?? module.scenarios ?? module.scenario;
   const list = (Array.isArray(found) ? found : [found]).filter(Boolean) as CompareScenario[];
@@ -79,12 +88,9 @@ export async function loadStrategyModule(file: string): Promise<StrategyVariant[
   if (!existsSync(path)) throw new StrategyModuleError(file, `strategy module ${file}: no such file (${path})`);
   let module: Record<string, unknown>;
   try {
-    module = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+    module = await importUserModule(path);
   } catch (error) {
-    const hint = /\.m?ts$/.test(file)
-      ? ' (a TypeScript file needs a loader: run `node --import tsx $(which rtnlkit) compare …`, or compile it)'
-      : '';
-    throw new StrategyModuleError(file, `cannot load strategy module ${file}: ${(error as Error).message}${hint}`);
+    throw new StrategyModuleError(file, `cannot load strategy module ${file}: ${(error as Error).message}`);
   }
   const found = module.strategies ?? module.default ?? module.strategy;
   const list: unknown[] = Array.isArray(found) ? found : found === undefined ? [] : [found];
