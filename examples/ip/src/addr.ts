@@ -51,10 +51,6 @@ async function show(session: Session, words: Words, out: Output): Promise<void> 
   printAddrs(out, shown, all, addrs);
 }
 
-function ipv4(address: string): Uint8Array {
-  return Uint8Array.from(address.split('.').map(Number));
-}
-
 async function modify(session: Session, words: Words, type: number): Promise<void> {
   let local: { address: string; len: number } | undefined;
   let peer: { address: string; len: number } | undefined;
@@ -116,9 +112,9 @@ async function modify(session: Session, words: Words, type: number): Promise<voi
       scope: scope ?? (type === RTM.NEWADDR ? defaultScope : 0),
     }),
   );
-  b.attr(IFA.LOCAL, ipv4(local.address));
-  b.attr(IFA.ADDRESS, ipv4((peer ?? local).address));
-  if (broadcast !== undefined) b.attr(IFA.BROADCAST, ipv4(broadcastOf(broadcast, local)));
+  b.ipv4(IFA.LOCAL, local.address);
+  b.ipv4(IFA.ADDRESS, (peer ?? local).address);
+  if (broadcast !== undefined) b.ipv4(IFA.BROADCAST, broadcastOf(broadcast, local));
   if (label !== undefined) b.string(IFA.LABEL, label);
   if (flags) b.u32(IFA.FLAGS, flags);
   if (metric !== undefined) b.u32(IFA.RT_PRIORITY, metric);

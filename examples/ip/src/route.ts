@@ -2,6 +2,7 @@
 import {
   AF,
   encodeRtMsg,
+  ipv4Bytes,
   NLM_F,
   protocolNumber,
   RT_SCOPE,
@@ -186,7 +187,7 @@ async function modify(session: Session, words: Words, type: number, flags: numbe
       if (nh.gw) {
         view.setUint16(off + 8, 8, true);
         view.setUint16(off + 10, RTA.GATEWAY, true);
-        all.set(Uint8Array.from(nh.gw.split('.').map(Number)), off + 12);
+        all.set(ipv4Bytes(nh.gw), off + 12);
       }
       off += len;
     }

@@ -3,7 +3,6 @@ import {
   AF,
   type DecodedMessage,
   decodeIfInfoMsg,
-  ErrnoError,
   encodeIfInfoMsg,
   IFLA,
   NETLINK_OPT,
@@ -51,7 +50,8 @@ export class Session {
       const [reply] = await this.call(request.finish());
       if (reply) return decodeIfInfoMsg(reply.bytes, 16).index;
     } catch (error) {
-      if (!(error instanceof IpError || error instanceof ErrnoError)) throw error;
+      // Any error answer means no such device, as for ll_name_to_index(); a lost connection does not.
+      if (!(error instanceof IpError)) throw error;
     }
     throw new IpError(`Cannot find device "${name}"`);
   }

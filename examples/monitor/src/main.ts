@@ -20,10 +20,10 @@ import {
 } from '@rtnlkit/core';
 import { Command, InvalidArgumentError } from 'commander';
 
-const GROUPS: Readonly<Record<string, { group: number; label: string }>> = {
-  link: { group: RTNLGRP.LINK, label: '[LINK]' },
-  address: { group: RTNLGRP.IPV4_IFADDR, label: '[ADDR]' },
-  route: { group: RTNLGRP.IPV4_ROUTE, label: '[ROUTE]' },
+const GROUPS: Readonly<Record<string, number>> = {
+  link: RTNLGRP.LINK,
+  address: RTNLGRP.IPV4_IFADDR,
+  route: RTNLGRP.IPV4_ROUTE,
 };
 const ALIASES: Readonly<Record<string, string>> = { addr: 'address', a: 'address', l: 'link', r: 'route' };
 
@@ -51,8 +51,7 @@ program.action(async (objects: string[]) => {
     process.stderr.write(`Cannot connect to the rtnlkit server at ${flags.socket}: ${(error as Error).message}\n`);
     process.exit(1);
   }
-  for (const name of wanted)
-    await client.setOption(NETLINK_OPT.ADD_MEMBERSHIP, (GROUPS[name] as { group: number }).group);
+  for (const name of wanted) await client.setOption(NETLINK_OPT.ADD_MEMBERSHIP, GROUPS[name] as number);
   // The link cache first (ip monitor's ll_init_map), so that addresses and routes name their devices.
   const dump = new NlMsgBuilder(RTM.GETLINK, NLM_F.REQUEST | NLM_F.DUMP, client.nextSeq(), 0)
     .bytes(encodeIfInfoMsg({ family: AF.UNSPEC }))

@@ -9,7 +9,7 @@ import { Errno, ErrnoError } from '../../errno';
 import { type DecodedMessage, decodeDatagram } from '../../testing/messages';
 import { NLM_F, NLMSG, NLMSG_HDRLEN } from '../../wire/constants';
 import { readHeader, viewOf } from '../../wire/nlmsg';
-import { NlStreamFramer } from './framer';
+import { NlStreamFramer, withAlignPadding } from './framer';
 import { NLSTREAM, NLSTREAM_MAX_MESSAGE } from './protocol';
 
 /** The answer to one request. */
@@ -134,8 +134,7 @@ export class NetlinkStreamClient {
   }
 
   private write(bytes: Uint8Array): void {
-    const pad = (4 - (bytes.length % 4)) % 4;
-    this.stream.write(pad ? Buffer.concat([bytes, new Uint8Array(pad)]) : bytes);
+    this.stream.write(withAlignPadding(bytes));
   }
 
   private onData(chunk: Uint8Array): void {

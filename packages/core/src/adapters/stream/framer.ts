@@ -43,3 +43,12 @@ export class NlStreamFramer {
     return this.buffer.length;
   }
 }
+
+/** `bytes` followed by the padding to a multiple of 4 that the framer skips (a copy only when needed). */
+export function withAlignPadding(bytes: Uint8Array): Uint8Array {
+  const size = nlmsgAlign(bytes.length);
+  if (size === bytes.length) return bytes;
+  const out = new Uint8Array(size);
+  out.set(bytes);
+  return out;
+}

@@ -13,7 +13,7 @@ import type { NetlinkSocket, SocketOptions } from '../../rtnetlink/socket';
 import { NlMsgBuilder } from '../../wire/builder';
 import { NLM_F, NLMSG, NLMSG_HDRLEN, NLMSGERR_ATTR } from '../../wire/constants';
 import { readHeader, viewOf } from '../../wire/nlmsg';
-import { NlStreamFramer } from './framer';
+import { NlStreamFramer, withAlignPadding } from './framer';
 import { NLSTREAM, NLSTREAM_MAX_MESSAGE } from './protocol';
 
 export interface StreamServeOptions extends SocketOptions {
@@ -162,8 +162,7 @@ export class NetlinkStreamConnection {
 
   private write(bytes: Uint8Array): boolean {
     if (this.stream.destroyed || this.stream.writableEnded) return true;
-    const pad = (4 - (bytes.length % 4)) % 4;
-    return this.stream.write(pad ? concat(bytes, new Uint8Array(pad)) : bytes);
+    return this.stream.write(withAlignPadding(bytes));
   }
 
   private drained(): Promise<void> {
@@ -195,13 +194,6 @@ export function serveNetlinkStream(
   options: StreamServeOptions = {},
 ): NetlinkStreamConnection {
   return new NetlinkStreamConnection(rtnl, stream, options);
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
 
 /** NLMSG_ERROR for a stream control message: 0 or -errno, the request header echoed. */
